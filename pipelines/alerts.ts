@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { SEVERITIES } from './config/siteConfig.js';
+import type { AlertState, Track } from './types.js';
+
+/**
+ * `c5.alert.v1`, the only thing the agent sends about what it saw. Defined once here; its JSON
+ * Schema in config/alert.schema.json is generated from it (`npm run schemas`). Never pixels.
+ */
+
+export const ALERT_SCHEMA_NAME = 'c5.alert.v1';
+
+const unit = z.number().min(0).max(1);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const timestamp = z.iso.datetime({ offset: false });
+
+export const alertSchema = z.strictObject({
+  schema: z.literal(ALERT_SCHEMA_NAME),
+  /** UUIDv7: time-ordered; receivers de-duplicate on it (delivery is at-least-once) */
+  id: z.uuid({ version: 'v7' }),
+  /** per-agent, monotonic */
+  seq: z.number().int().min(1),
+  siteId: z.string().min(1),
+  cameraId: z.string().min(1),
+  ruleId: z.string().min(1),
+  type: z.enum(['object_present', 'zone_intrusion']),
+  state: z.enum(['start', 'update', 'end']),
+  severity: z.enum(SEVERITIES),
+  object: z.strictObject({
+    label: z.string().min(1),
+    trackId: z.number().int().min(1),
+    score: unit,
+    /** normalised source coordinates x1, y1, x2, y2 */
+    bbox: z.tuple([unit, unit, unit, unit]),
+  }),
+  zone: z.strictObject({ id: z.string().min(1) }).optional(),
+  /** when the frame that produced this alert left the decoder (UTC, ms) */
+  frameTime: timestamp,
+  createdAt: timestamp,
+  model: z.strictObject({ name: z.string().min(1), sha256 }),
+  config: z.strictObject({ version: z.number().int().min(1), sha256 }),
+  /** the audit record behind this alert, once the audit log is enabled */
+  audit: z.strictObject({ seq: z.number().int().min(1), hash: sha256 }).optional(),
+});
+
+export type Alert = z.infer<typeof alertSchema>;
+export type AlertType = Alert['type'];
+
+export interface AlertContext {
+  readonly siteId: string;
+  readonly cameraId: string;
+  readonly model: { name: string; sha256: string };
+  readonly config: { version: number; sha256: string };
+}
+
+export interface AlertFacts {
+  readonly id: string;
+  readonly seq: number;
+  readonly ruleId: string;
+  readonly type: AlertType;
+  readonly state: AlertState;
+  readonly severity: Alert['severity'];
+  readonly track: Track;
+  readonly zoneId?: string;
+  readonly frameTime: number;
+  readonly now: number;
+}
+
+const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
+
+export function buildAlert(context: AlertContext, facts: AlertFacts): Alert {
+  const [x1, y1, x2, y2] = facts.track.box;
+  const alert: Alert = {
+    schema: ALERT_SCHEMA_NAME,
+    id: facts.id,
+    seq: facts.seq,
+    siteId: context.siteId,
+    cameraId: context.cameraId,
+    ruleId: facts.ruleId,
+    type: facts.type,
+    state: facts.state,
+    severity: facts.severity,
+    object: {
+      label: facts.track.label,
+      trackId: facts.track.id,
+      score: clamp01(facts.track.score),
+      bbox: [clamp01(x1), clamp01(y1), clamp01(x2), clamp01(y2)],
+    },
+    frameTime: new Date(facts.frameTime).toISOString(),
+    createdAt: new Date(facts.now).toISOString(),
+    model: { name: context.model.name, sha256: context.model.sha256 },
+    config: { version: context.config.version, sha256: context.config.sha256 },
+  };
+  if (facts.zoneId !== undefined) alert.zone = { id: facts.zoneId };
+  return alert;
+}

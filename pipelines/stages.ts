@@ -1,0 +1,66 @@
+import type { Alert } from './alerts.js';
+import type { Decision, Detection, Frame, Track } from './types.js';
+
+/**
+ * One small interface per stage. Implementations that hold resources have an idempotent
+ * `stop()`/`shutdown()`: calling it twice, or before start, is safe.
+ */
+
+export type CameraState = 'online' | 'offline' | 'degraded';
+
+export interface CameraStatus {
+  readonly cameraId: string;
+  readonly state: CameraState;
+  /** machine-readable cause, e.g. `stalled`, `exited`, `spawn_failed`, `not_video` */
+  readonly reason?: string;
+  /** human-readable detail, credentials already redacted */
+  readonly detail?: string;
+  readonly since: number;
+}
+
+export interface FrameSourceListener {
+  onFrame(frame: Frame): void;
+  onStatus(status: CameraStatus): void;
+}
+
+export interface FrameSource {
+  readonly cameraId: string;
+  /** starts delivering frames to the listener; restarts itself on failure until stopped */
+  start(listener: FrameSourceListener): void;
+  stop(): Promise<void>;
+}
+
+export interface ModelInfo {
+  readonly name: string;
+  readonly family: string;
+  readonly sha256: string;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  readonly labels: readonly string[];
+}
+
+export interface DetectOptions {
+  readonly minScore: number;
+  readonly iouThreshold: number;
+}
+
+export interface Detector {
+  readonly model: ModelInfo;
+  detect(frame: Frame, options: DetectOptions): Promise<Detection[]>;
+  shutdown(): Promise<void>;
+}
+
+export interface Tracker {
+  /** associates this frame's detections with existing tracks; returns live tracks and those that just ended */
+  update(detections: readonly Detection[], now: number): { active: Track[]; ended: Track[] };
+}
+
+export interface Policy {
+  evaluate(input: { active: readonly Track[]; ended: readonly Track[]; now: number }): Decision[];
+}
+
+export interface AlertSink {
+  /** resolves once the broker acknowledged the alert (PUBACK for QoS 1) */
+  publish(alert: Alert): Promise<void>;
+  shutdown(): Promise<void>;
+}

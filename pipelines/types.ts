@@ -1,0 +1,77 @@
+/** Contracts shared by every stage. See DESIGN.md, "Contracts". */
+
+/** How a source frame was fitted into the model input: image at top-left, scaled, padded. */
+export interface Letterbox {
+  /** model pixels per source pixel */
+  readonly scale: number;
+  /** padding on the right and bottom, in model pixels */
+  readonly padX: number;
+  readonly padY: number;
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+}
+
+export interface Frame {
+  readonly cameraId: string;
+  /** per camera, starts at 1 for each camera pipeline and only increases */
+  readonly seq: number;
+  /** epoch ms when the frame left ffmpeg */
+  readonly captureTime: number;
+  readonly width: number;
+  readonly height: number;
+  /** packed BGR24, width * height * 3 bytes, at the model input size */
+  readonly pixels: Uint8Array;
+  readonly letterbox: Letterbox;
+}
+
+/** Normalised source coordinates, 0..1: x1 y1 x2 y2. */
+export type Box = readonly [number, number, number, number];
+
+export interface Detection {
+  readonly label: string;
+  readonly classId: number;
+  readonly score: number;
+  readonly box: Box;
+}
+
+export type Point = readonly [number, number];
+
+export interface Track {
+  /** unique per camera for the life of the process, never reused */
+  readonly id: number;
+  readonly label: string;
+  readonly classId: number;
+  readonly box: Box;
+  readonly score: number;
+  readonly scores: readonly number[];
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  /** bottom-centre of the box, oldest first */
+  readonly anchors: readonly Point[];
+  /** frames since the track was last matched to a detection (0 = matched this frame) */
+  readonly misses: number;
+}
+
+export const DECISION_REASONS = [
+  'matched',
+  'label_not_selected',
+  'below_min_score',
+  'outside_zone',
+  'already_active',
+  'track_lost',
+  'left_zone',
+] as const;
+export type DecisionReason = (typeof DECISION_REASONS)[number];
+
+export type AlertState = 'start' | 'update' | 'end';
+
+export interface Decision {
+  readonly ruleId: string;
+  readonly trackId: number | null;
+  readonly outcome: 'alert' | 'suppress';
+  readonly reason: DecisionReason;
+  /** set when outcome is 'alert' */
+  readonly state?: AlertState;
+  /** the numbers that led to the decision (score, threshold, anchor, ...) */
+  readonly values: Readonly<Record<string, number | string | boolean | null>>;
+}

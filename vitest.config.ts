@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/globalSetup.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    // Integration tests start real ffmpeg, Mosquitto and RTSP processes on a 2-core machine;
+    // running them one file at a time keeps their timing honest.
+    fileParallelism: false,
+    reporters: ['default'],
+  },
+});
