@@ -20,7 +20,10 @@ export interface CameraStatus {
 
 export interface FrameSourceListener {
   onFrame(frame: Frame): void;
+  /** called on every state change (online, offline with reason) */
   onStatus(status: CameraStatus): void;
+  /** called each time the source schedules a restart of its decoder */
+  onRestart(info: { readonly cameraId: string; readonly reason: string; readonly delayMs: number; readonly attempt: number }): void;
 }
 
 export interface FrameSource {
