@@ -1,0 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { generatedSchemas } from '../pipelines/schemas.js';
+
+// Runs from dist/scripts/, so the repository's config/ folder is two levels up.
+const configDir = fileURLToPath(new URL('../../config/', import.meta.url));
+for (const [name, text] of Object.entries(generatedSchemas())) {
+  writeFileSync(configDir + name, text);
+  process.stdout.write(`wrote config/${name}\n`);
+}

@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSiteConfigFile, parseSiteConfigText } from '../../../../agent/config/loadSiteConfig.js';
+import { ConfigError } from '../../../../pipelines/errors.js';
+
+const yaml = (password: string, url: string): string => `
+version: 1
+site: { id: site-a }
+mqtt:
+  urls: [mqtt://127.0.0.1:1883]
+  username: agent
+  password: ${password}
+cameras:
+  - id: cam-1
+    source: { url: "${url}" }
+`;
+
+function rejection(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadSiteConfig', () => {
+  it('resolves env: and file: references and hashes the exact bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'c5-config-'));
+    writeFileSync(join(dir, 'pw'), 's3cret\n');
+    const text = yaml(`file:${join(dir, 'pw')}`, 'env:CAM1_URL');
+    const loaded = parseSiteConfigText(text, 'site.yaml', { CAM1_URL: 'rtsp://u:p@10.0.0.9/stream' });
+    expect(loaded.config.mqtt.password).toBe('s3cret');
+    expect(loaded.config.cameras[0]!.source.url).toBe('rtsp://u:p@10.0.0.9/stream');
+    expect(loaded.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(parseSiteConfigText(text + '\n', 'site.yaml', { CAM1_URL: 'x' }).sha256).not.toBe(loaded.sha256);
+  });
+
+  it('names the config path and variable of a missing secret, never a value', () => {
+    const error = rejection(() => parseSiteConfigText(yaml('env:MQTT_PW', 'rtsp://cam'), 'site.yaml', {}));
+    expect(error.code).toBe('secret_unresolved');
+    expect(error.message).toBe('mqtt.password: environment variable MQTT_PW is not set (from "env:MQTT_PW")');
+  });
+
+  it('reports YAML syntax errors, schema errors and unreadable files with the source', () => {
+    expect(rejection(() => parseSiteConfigText('version: [1', 'bad.yaml', {})).code).toBe('config_syntax');
+    const invalid = rejection(() => parseSiteConfigText('version: 1\nsite: {id: A B}\n', 'bad.yaml', {}));
+    expect(invalid.code).toBe('config_invalid');
+    expect(invalid.message).toContain('site.id: expected an id');
+    expect(invalid.message).toContain('mqtt: ');
+    const missing = rejection(() => loadSiteConfigFile('/nonexistent/site.yaml', {}));
+    expect(missing.code).toBe('config_unreadable');
+    expect(missing.message).toContain('/nonexistent/site.yaml (ENOENT)');
+  });
+});
