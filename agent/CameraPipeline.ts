@@ -6,9 +6,8 @@ import type { AlertSink, CameraStatus, Detector, FrameSource, Policy, Tracker } 
 import type { Decision, Frame, Track } from '../pipelines/types.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './observe/logger.js';
+import type { AlertOutcome, FrameOutcome, Stage } from './observe/metrics.js';
 
-export type FrameOutcome = 'processed' | 'dropped' | 'skipped_motion' | 'failed';
-export type Stage = 'decode' | 'preprocess' | 'inference' | 'postprocess' | 'policy' | 'publish';
 
 /** The slice of the agent's metrics a pipeline records into (prom-client objects satisfy it). */
 export interface PipelineMetrics {
@@ -16,7 +15,7 @@ export interface PipelineMetrics {
   readonly stageSeconds: { observe(labels: { stage: Stage }, seconds: number): void };
   readonly inferenceSeconds: { observe(labels: { model: string }, seconds: number): void };
   readonly frameToAlertSeconds: { observe(seconds: number): void };
-  readonly alertsTotal: { inc(labels: { camera: string; rule: string; outcome: 'published' | 'failed' }): void };
+  readonly alertsTotal: { inc(labels: { camera: string; rule: string; outcome: AlertOutcome }): void };
   readonly cameraRestartsTotal: { inc(labels: { camera: string; reason: string }): void };
 }
 
@@ -104,9 +103,7 @@ export class CameraPipeline {
       const started = performance.now();
       const detections = await detector.detect(frame, camera.detection);
       const inferred = performance.now();
-      const seconds = (inferred - started) / 1000;
-      metrics.stageSeconds.observe({ stage: 'inference' }, seconds);
-      metrics.inferenceSeconds.observe({ model: detector.model.name }, seconds);
+      this.recordDetectTimings((inferred - started) / 1000);
 
       const tracks = tracker.update(detections, frame.captureTime);
       const decisions = policy.evaluate({ ...tracks, now: frame.captureTime });
@@ -154,6 +151,21 @@ export class CameraPipeline {
         logger.warn({ err: toError(error), alertId: alert.id, rule: rule.id }, 'alert not delivered');
       },
     );
+  }
+
+  /** Splits the detector's time into its stages when it reports them, else counts it all as inference. */
+  private recordDetectTimings(totalSeconds: number): void {
+    const { metrics, detector } = this.deps;
+    const timings = detector.lastTimings;
+    if (timings) {
+      metrics.stageSeconds.observe({ stage: 'preprocess' }, timings.preprocessMs / 1000);
+      metrics.stageSeconds.observe({ stage: 'inference' }, timings.inferenceMs / 1000);
+      metrics.stageSeconds.observe({ stage: 'postprocess' }, timings.postprocessMs / 1000);
+      metrics.inferenceSeconds.observe({ model: detector.model.name }, timings.inferenceMs / 1000);
+    } else {
+      metrics.stageSeconds.observe({ stage: 'inference' }, totalSeconds);
+      metrics.inferenceSeconds.observe({ model: detector.model.name }, totalSeconds);
+    }
   }
 
   private countFrame(outcome: FrameOutcome): void {

@@ -47,8 +47,17 @@ export interface DetectOptions {
   readonly iouThreshold: number;
 }
 
+/** Milliseconds spent in each part of the last detect(), for the per-stage histograms. */
+export interface DetectTimings {
+  readonly preprocessMs: number;
+  readonly inferenceMs: number;
+  readonly postprocessMs: number;
+}
+
 export interface Detector {
   readonly model: ModelInfo;
+  /** timings of the most recent detect() call (calls on one detector run one at a time) */
+  readonly lastTimings?: DetectTimings;
   detect(frame: Frame, options: DetectOptions): Promise<Detection[]>;
   shutdown(): Promise<void>;
 }

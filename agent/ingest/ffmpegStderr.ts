@@ -1,0 +1,150 @@
+import type { Logger } from '../observe/logger.js';
+
+/**
+ * Reading ffmpeg's stderr: splitting it into lines, logging it without flooding, and turning its
+ * last words into a machine-readable offline reason. Pure apart from the logger it is given.
+ */
+
+/** Splits a text stream into lines; ffmpeg ends progress lines with a bare '\r'. */
+export class LineSplitter {
+  private partial = '';
+
+  /** Longest partial line kept: a binary blob on stderr must not grow memory without bound. */
+  constructor(private readonly maxLineLength = 4096) {}
+
+  push(text: string, emit: (line: string) => void): void {
+    const parts = (this.partial + text).split(/\r\n|\r|\n/);
+    this.partial = (parts.pop() ?? '').slice(0, this.maxLineLength);
+    for (const part of parts) if (part.trim()) emit(part.slice(0, this.maxLineLength));
+  }
+
+  /** Whatever was left without a newline when the stream ended. */
+  flush(emit: (line: string) => void): void {
+    if (this.partial.trim()) emit(this.partial);
+    this.partial = '';
+  }
+}
+
+/**
+ * At most `limit` lines per window; the rest are counted and reported once the window turns, so
+ * a camera that spams decode errors costs one log line per window, not thousands.
+ */
+export class RateLimitedLog {
+  private windowStart: number | undefined;
+  private logged = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  line(now: number, level: 'debug' | 'info' | 'warn', text: string): void {
+    if (this.windowStart === undefined || now - this.windowStart >= this.windowMs) {
+      this.reportSuppressed();
+      this.windowStart = now;
+      this.logged = 0;
+    }
+    if (this.logged < this.limit) {
+      this.logged += 1;
+      this.logger[level]({ ffmpeg: text }, 'ffmpeg stderr');
+    } else {
+      this.suppressed += 1;
+    }
+  }
+
+  /**
+   * Logs the count of lines dropped so far. Called when a run ends too, so the count precedes
+   * the offline message; the window is kept, so a restart loop cannot reset the budget.
+   */
+  reportSuppressed(): void {
+    if (this.suppressed > 0) {
+      this.logger.warn({ suppressed: this.suppressed, windowMs: this.windowMs }, 'ffmpeg stderr lines suppressed by rate limit');
+    }
+    this.suppressed = 0;
+  }
+}
+
+const ERRORISH = /error|invalid|failed|refused|timed out|unreachable|not found|denied|unauthorized|forbidden|corrupt|missing/i;
+
+/** ffmpeg's own informational dump is debug noise; only lines that look like trouble are warnings. */
+export function stderrLevel(line: string): 'debug' | 'warn' {
+  return ERRORISH.test(line) ? 'warn' : 'debug';
+}
+
+export interface FailureInput {
+  /** recent stderr lines, already redacted, oldest first */
+  lines: readonly string[];
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** rtsp/http input rather than a file */
+  network: boolean;
+  /** whether ffmpeg got as far as describing the input stream */
+  sawStreamInfo: boolean;
+  /** time from spawn to exit */
+  elapsedMs: number;
+  ioTimeoutMs: number;
+}
+
+/** Every offline reason the ingest stage reports (CameraStatus.reason, onRestart reason). */
+export const OFFLINE_REASONS = [
+  'stalled',
+  'exited',
+  'spawn_failed',
+  'not_video',
+  'unreachable',
+  'unauthorized',
+  'not_found',
+  'permission_denied',
+  'no_stream_info',
+] as const;
+export type OfflineReason = (typeof OFFLINE_REASONS)[number];
+
+export interface Failure {
+  reason: OfflineReason;
+  detail: string;
+}
+
+const PATTERNS: ReadonlyArray<{ reason: OfflineReason; pattern: RegExp }> = [
+  { reason: 'unauthorized', pattern: /401 Unauthorized|403 Forbidden|Unauthorized|authorization failed/i },
+  { reason: 'not_found', pattern: /404 Not Found|No such file or directory|Server returned 404/i },
+  {
+    reason: 'unreachable',
+    pattern:
+      /Connection refused|Connection timed out|timed out|No route to host|Network is unreachable|Host is unreachable|Name or service not known|Temporary failure in name resolution|Failed to resolve hostname|Connection reset by peer/i,
+  },
+  {
+    reason: 'not_video',
+    pattern:
+      /Invalid data found when processing input|does not contain any stream|matches no streams|moov atom not found|Could not find codec parameters|Unknown input format/i,
+  },
+  { reason: 'permission_denied', pattern: /Permission denied/i },
+];
+
+function truncate(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/** Why ffmpeg exited on its own, from its exit status and last stderr lines (newest match wins). */
+export function classifyExit(input: FailureInput): Failure {
+  const how = input.signal ? `was killed by ${input.signal}` : `exited with code ${String(input.exitCode)}`;
+  for (let i = input.lines.length - 1; i >= 0; i -= 1) {
+    const line = input.lines[i] ?? '';
+    const hit = PATTERNS.find((p) => p.pattern.test(line));
+    if (!hit) continue;
+    let reason: OfflineReason = hit.reason;
+    // A silent RTSP peer makes ffmpeg give up after its socket timeout with "Invalid data found",
+    // which reads like a bad file. Failing at the timeout without ever describing a stream is a
+    // camera that does not answer.
+    if (reason === 'not_video' && input.network && !input.sawStreamInfo && input.elapsedMs >= input.ioTimeoutMs * 0.9) {
+      reason = 'unreachable';
+      return { reason, detail: truncate(`no answer within ${input.ioTimeoutMs} ms; ffmpeg ${how}: ${line.trim()}`) };
+    }
+    return { reason, detail: truncate(`ffmpeg ${how}: ${line.trim()}`) };
+  }
+  const last = input.lines[input.lines.length - 1];
+  const tail = last ? `: ${last.trim()}` : '';
+  const endOfStream = input.exitCode === 0 ? ' (end of stream)' : '';
+  return { reason: 'exited', detail: truncate(`ffmpeg ${how}${endOfStream}${tail}`) };
+}

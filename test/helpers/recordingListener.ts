@@ -1,0 +1,44 @@
+import type { CameraStatus, FrameSourceListener } from '../../pipelines/stages.js';
+import type { Frame } from '../../pipelines/types.js';
+
+export interface RestartInfo {
+  readonly cameraId: string;
+  readonly reason: string;
+  readonly delayMs: number;
+  readonly attempt: number;
+}
+
+/** A FrameSourceListener that records what it is told; keeps only the last frame's pixels. */
+export class RecordingListener implements FrameSourceListener {
+  readonly frames: Array<Omit<Frame, 'pixels'> & { receivedAt: number }> = [];
+  readonly statuses: CameraStatus[] = [];
+  readonly restarts: RestartInfo[] = [];
+  lastPixels: Uint8Array | undefined;
+
+  onFrame(frame: Frame): void {
+    const { pixels, ...rest } = frame;
+    this.lastPixels = pixels;
+    this.frames.push({ ...rest, receivedAt: Date.now() });
+  }
+
+  onStatus(status: CameraStatus): void {
+    this.statuses.push(status);
+  }
+
+  onRestart(info: RestartInfo): void {
+    this.restarts.push(info);
+  }
+
+  get lastStatus(): CameraStatus | undefined {
+    return this.statuses[this.statuses.length - 1];
+  }
+}
+
+/** Polls `predicate` until it holds; fails with `what` after `timeoutMs`. Every wait is bounded. */
+export async function waitFor(what: string, predicate: () => boolean, timeoutMs: number, pollMs = 25): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
