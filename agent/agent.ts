@@ -9,7 +9,8 @@ import type { Clock } from './clock.js';
 import type { LoadedSiteConfig } from './config/loadSiteConfig.js';
 import type { Logger } from './observe/logger.js';
 
-export interface AgentMetrics extends PipelineMetrics {
+/** What the supervisor records into; the agent's prom-client metrics satisfy it. */
+export interface SupervisorMetrics extends PipelineMetrics {
   readonly cameraUp: { set(labels: { camera: string }, value: number): void };
 }
 
@@ -17,7 +18,7 @@ export interface AgentDeps {
   readonly loaded: LoadedSiteConfig;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: AgentMetrics;
+  readonly metrics: SupervisorMetrics;
   readonly sink: AlertSink;
   /** publishes retained camera status; the link re-sends the latest after each reconnect */
   readonly publishCameraStatus: (status: CameraStatus) => void;
@@ -74,10 +75,10 @@ export class Agent {
 
   readiness(): Readiness {
     const reasons: string[] = [];
-    if (this.detectors.size === 0) reasons.push('no model loaded');
+    if (this.detectors.size === 0) reasons.push('no_model_loaded');
     const online = [...this.statuses.values()].filter((status) => status.state === 'online').length;
-    if (online === 0) reasons.push('no camera online');
-    if (!this.deps.isBrokerConnected()) reasons.push('MQTT broker not connected');
+    if (online === 0) reasons.push('no_camera_online');
+    if (!this.deps.isBrokerConnected()) reasons.push('mqtt_disconnected');
     return { ready: reasons.length === 0, reasons };
   }
 

@@ -24,6 +24,9 @@ export class ModelError extends AgentError {}
 /** Broker unreachable, publish refused. */
 export class PublishError extends AgentError {}
 
+/** The metrics and health endpoint could not start (port in use, bad host). */
+export class ObserveError extends AgentError {}
+
 /** Turns anything thrown into an Error, so abort reasons and log fields are always Errors. */
 export function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));

@@ -31,7 +31,7 @@ describe('FfmpegFrameSource on files (real ffmpeg)', () => {
     expect(frames.map((f) => f.seq)).toEqual(frames.map((_, i) => i + 1));
     const first = frames[0]!;
     expect(first).toMatchObject({ width: INPUT, height: INPUT });
-    expect(first.letterbox).toEqual({ scale: INPUT / 768, padX: 0, padY: 104, sourceWidth: 768, sourceHeight: 576 });
+    expect(first.letterbox).toMatchObject({ scale: INPUT / 768, padX: 0, padY: 104, sourceWidth: 768, sourceHeight: 576 });
 
     const pixels = listener.lastPixels!;
     expect(pixels).toHaveLength(INPUT * INPUT * 3);

@@ -64,7 +64,7 @@ describe('FfmpegFrameSource on network cameras (real ffmpeg)', () => {
 
     await waitFor('5 frames', () => listener.frames.length >= 5, 15_000);
     expect(listener.statuses.map((s) => s.state)).toEqual(['online']);
-    expect(listener.frames[0]?.letterbox).toEqual({ scale: INPUT / 768, padX: 0, padY: 104, sourceWidth: 768, sourceHeight: 576 });
+    expect(listener.frames[0]?.letterbox).toMatchObject({ scale: INPUT / 768, padX: 0, padY: 104, sourceWidth: 768, sourceHeight: 576 });
     expect(listener.lastPixels).toHaveLength(INPUT * INPUT * 3);
 
     await first.stop();

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'mqtt';
+import { alertSchema } from '../../pipelines/alerts.js';
+import { toError } from '../../pipelines/errors.js';
+import type { Clock } from '../clock.js';
+import { parseSiteConfigText } from '../config/loadSiteConfig.js';
+import { packageRoot } from '../inference/modelFiles.js';
+import type { Logger } from '../observe/logger.js';
+import { startAgent, type RunningAgent } from '../startAgent.js';
+import { ensureDemoClip, ensureDemoModel } from './demoAssets.js';
+import { startEmbeddedBroker } from './embeddedBroker.js';
+
+export interface DemoOptions {
+  /** a video file to use instead of the shared clip */
+  readonly clip?: string;
+  /** stop after this long; default: until the signal aborts */
+  readonly durationSeconds?: number;
+  readonly metricsPort?: number;
+  readonly env: NodeJS.ProcessEnv;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly version: string;
+  /** where the alert lines go */
+  readonly out: { write(text: string): unknown };
+  readonly signal: AbortSignal;
+  readonly fetch?: typeof fetch;
+}
+
+export interface DemoSummary {
+  readonly alerts: number;
+  readonly invalid: number;
+  readonly metricsUrl: string;
+}
+
+const f3 = (v: number): string => v.toFixed(3);
+
+/**
+ * `c5-agent demo`: the shared clip as a looping camera, the whole agent, an embedded broker on
+ * loopback, and a subscriber that prints every alert as the centre would receive it.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const { env, logger, out } = options;
+  const assets = { env, logger, progress: process.stderr, fetch: options.fetch };
+  await ensureDemoModel(assets);
+  const clip = await ensureDemoClip({ ...assets, clip: options.clip });
+
+  const broker = await startEmbeddedBroker();
+  const configPath = join(packageRoot(), 'config', 'examples', 'demo.yaml');
+  const loaded = parseSiteConfigText(readFileSync(configPath, 'utf8'), configPath, { ...env, C5_DEMO_CLIP: clip });
+  const config = { ...loaded.config, mqtt: { ...loaded.config.mqtt, urls: [broker.url], protocolVersion: 4 as const } };
+  const site = config.site.id;
+
+  const subscriber = connect(broker.url, { protocolVersion: 4, clientId: `c5-demo-viewer-${process.pid}`, reconnectPeriod: 1000 });
+  let alerts = 0;
+  let invalid = 0;
+  subscriber.on('message', (topic, payload) => {
+    const text = payload.toString('utf8');
+    if (topic.endsWith('/alerts')) {
+      const parsed = alertSchema.safeParse(JSON.parse(text));
+      if (!parsed.success) {
+        invalid += 1;
+        out.write(`INVALID alert on ${topic}: ${text}\n`);
+        return;
+      }
+      alerts += 1;
+      const a = parsed.data;
+      const [x1, y1, x2, y2] = a.object.bbox;
+      out.write(
+        `${a.createdAt}  ${a.cameraId}  ${a.ruleId.padEnd(18)} ${a.state.padEnd(5)} ${a.object.label} #${a.object.trackId} ` +
+          `score ${a.object.score.toFixed(2)} box [${f3(x1)}, ${f3(y1)}, ${f3(x2)}, ${f3(y2)}]\n`,
+      );
+    } else {
+      out.write(`status ${topic}: ${text}\n`);
+    }
+  });
+  subscriber.subscribe([`${config.mqtt.prefix}/${site}/+/alerts`, `${config.mqtt.prefix}/${site}/+/status`], { qos: 1 });
+
+  let running: RunningAgent | undefined;
+  try {
+    const start = (metricsPort: number | undefined): Promise<RunningAgent> =>
+      startAgent({ loaded: { ...loaded, config }, env, clock: options.clock, logger, version: options.version, metricsPort });
+    try {
+      running = await start(options.metricsPort);
+    } catch (error) {
+      // Another agent (or a second demo) may hold 9464: the demo takes any free port instead.
+      if ((toError(error).cause as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE' && !/EADDRINUSE/.test(toError(error).message)) throw error;
+      running = await start(0);
+    }
+    out.write(
+      `c5-agent demo: ${clip} as camera "${config.cameras[0]?.id}", broker ${broker.url}\n` +
+        `metrics: ${running.metricsUrl}/metrics  (also /healthz, /readyz)\n` +
+        `alerts on ${config.mqtt.prefix}/${site}/+/alerts; Ctrl-C to stop\n`,
+    );
+    await waitUntil(options.signal, options.durationSeconds, options.clock);
+    const metricsUrl = running.metricsUrl;
+    return { alerts, invalid, metricsUrl };
+  } finally {
+    await running?.stop();
+    await new Promise<void>((resolve) => subscriber.end(false, {}, () => resolve()));
+    await broker.close();
+    out.write(`c5-agent demo: stopped after ${alerts} alert(s)\n`);
+  }
+}
+
+function waitUntil(signal: AbortSignal, durationSeconds: number | undefined, clock: Clock): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = durationSeconds === undefined ? undefined : clock.setTimeout(resolve, durationSeconds * 1000);
+    signal.addEventListener('abort', () => {
+      timer?.cancel();
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpServer, type Readiness } from '../../../agent/observe/HttpServer.js';
+import { ObserveError } from '../../../pipelines/errors.js';
+import { createRootLogger } from '../../../agent/observe/logger.js';
+import { createAgentMetrics, type AgentMetrics } from '../../../agent/observe/metrics.js';
+
+const PROMTOOL = process.env['C5_PROMTOOL'] ?? '/usr/bin/promtool';
+const logger = createRootLogger({ level: 'silent' });
+const servers: HttpServer[] = [];
+
+async function startServer(readiness: () => Readiness = () => ({ ready: true, reasons: [] }), metrics?: AgentMetrics) {
+  const m = metrics ?? createAgentMetrics({ siteId: 'site-a', version: '0.1.0', configVersion: 4 });
+  const server = new HttpServer({ host: '127.0.0.1', port: 0, registry: m.registry, readiness, logger });
+  servers.push(server);
+  await server.start();
+  return { server, metrics: m };
+}
+
+function get(url: string, init?: RequestInit): Promise<Response> {
+  return fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
+}
+
+/** Pipes text to `promtool check metrics` on stdin; bounded. */
+function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`promtool did not finish within 10 s: ${output}`));
+    }, 10_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+    child.stdin.end(text);
+  });
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+describe('HttpServer', () => {
+  it.skipIf(!existsSync(PROMTOOL))('serves /metrics that passes `promtool check metrics` after observations', async () => {
+    const { server, metrics } = await startServer();
+    metrics.stageSeconds.observe({ stage: 'inference' }, 0.042);
+    metrics.stageSeconds.observe({ stage: 'decode' }, 0.0007);
+    metrics.frameToAlertSeconds.observe(0.31);
+    metrics.inferenceSeconds.observe({ model: 'yolox-nano' }, 0.038);
+    metrics.framesTotal.inc({ camera: 'cam-1', outcome: 'processed' }, 25);
+    metrics.framesTotal.inc({ camera: 'cam-1', outcome: 'dropped' });
+    metrics.alertsTotal.inc({ camera: 'cam-1', rule: 'people', outcome: 'published' });
+    metrics.cameraUp.set({ camera: 'cam-1' }, 1);
+    metrics.cameraRestartsTotal.inc({ camera: 'cam-1', reason: 'stalled' });
+    metrics.mqttPublishFailuresTotal.inc({ reason: 'not_authorized' });
+    metrics.mqttConnected.set(1);
+
+    const res = await get(`${server.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('c5_agent_stage_seconds_bucket{le="0.05",stage="inference"} 1');
+    expect(text).toContain('c5_agent_frame_to_alert_seconds_count 1');
+    expect(text).toContain('c5_agent_info{version="0.1.0",site="site-a",config_version="4"} 1');
+    expect(text).toContain('process_resident_memory_bytes');
+
+    const check = await promtoolCheck(text);
+    expect(check.output).toBe('');
+    expect(check.code).toBe(0);
+  });
+
+  it('answers /readyz with 503 and the reasons while not ready, 200 once ready', async () => {
+    let readiness: Readiness = { ready: false, reasons: ['mqtt_disconnected', 'camera_offline:cam-1'] };
+    const { server } = await startServer(() => readiness);
+    const notReady = await get(`${server.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ ready: false, reasons: ['mqtt_disconnected', 'camera_offline:cam-1'] });
+    readiness = { ready: true, reasons: [] };
+    const ready = await get(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, reasons: [] });
+  });
+
+  it('reports a readiness check that throws as not ready instead of failing the request', async () => {
+    const { server } = await startServer(() => {
+      throw new Error('boom');
+    });
+    const res = await get(`${server.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ ready: false, reasons: ['readiness_check_failed'] });
+  });
+
+  it('answers /healthz with 200 {status:"ok"}, and 404 / 405 for anything else', async () => {
+    const { server } = await startServer(() => ({ ready: false, reasons: ['starting'] }));
+    const health = await get(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect((await get(`${server.url}/`)).status).toBe(404);
+    expect((await get(`${server.url}/metrics/../secrets`)).status).toBe(404);
+    const post = await get(`${server.url}/metrics`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('exposes the bound address, refuses a port in use with ObserveError, and stops idempotently', async () => {
+    const { server } = await startServer();
+    expect(server.address.host).toBe('127.0.0.1');
+    expect(server.address.port).toBeGreaterThan(0);
+    const clash = new HttpServer({ host: '127.0.0.1', port: server.address.port, registry: createAgentMetrics({ siteId: 's', version: '1', defaultMetrics: false }).registry, readiness: () => ({ ready: true, reasons: [] }), logger });
+    await expect(clash.start()).rejects.toBeInstanceOf(ObserveError);
+    await expect(clash.start()).rejects.toMatchObject({ code: 'listen_failed' });
+    const url = server.url;
+    await Promise.all([server.stop(), server.stop()]);
+    await server.stop();
+    await expect(get(`${url}/healthz`)).rejects.toThrow();
+  });
+});
