@@ -66,10 +66,13 @@ export class RulePolicy implements Policy {
     }
 
     if (blocked) {
-      if (this.active.delete(key)) {
+      // Once an event is open, a score dip is noise on the same object: only leaving the zone
+      // (or the track being lost) ends it, so a flickering score cannot flap start/end.
+      if (this.active.has(key)) {
+        if (blocked !== 'outside_zone') return undefined;
+        this.active.delete(key);
         this.lastReason.set(key, blocked);
-        const reason: DecisionReason = blocked === 'outside_zone' ? 'left_zone' : blocked;
-        return { ruleId: rule.id, trackId: track.id, outcome: 'alert', state: 'end', reason, values };
+        return { ruleId: rule.id, trackId: track.id, outcome: 'alert', state: 'end', reason: 'left_zone', values };
       }
       if (this.lastReason.get(key) === blocked) return undefined;
       this.lastReason.set(key, blocked);

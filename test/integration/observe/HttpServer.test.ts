@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpServer, type Readiness } from '../../../agent/observe/HttpServer.js';
 import { ObserveError } from '../../../pipelines/errors.js';
+import { PROMTOOL, promtoolCheckMetrics } from '../../helpers/promtool.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { createAgentMetrics, type AgentMetrics } from '../../../agent/observe/metrics.js';
 
-const PROMTOOL = process.env['C5_PROMTOOL'] ?? '/usr/bin/promtool';
 const logger = createRootLogger({ level: 'silent' });
 const servers: HttpServer[] = [];
 
@@ -20,26 +19,6 @@ async function startServer(readiness: () => Readiness = () => ({ ready: true, re
 
 function get(url: string, init?: RequestInit): Promise<Response> {
   return fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
-}
-
-/** Pipes text to `promtool check metrics` on stdin; bounded. */
-function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`promtool did not finish within 10 s: ${output}`));
-    }, 10_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-    child.stdin.end(text);
-  });
 }
 
 afterEach(async () => {
@@ -70,7 +49,7 @@ describe('HttpServer', () => {
     expect(text).toContain('c5_agent_info{version="0.1.0",site="site-a",config_version="4"} 1');
     expect(text).toContain('process_resident_memory_bytes');
 
-    const check = await promtoolCheck(text);
+    const check = await promtoolCheckMetrics(text);
     expect(check.output).toBe('');
     expect(check.code).toBe(0);
   });

@@ -91,6 +91,13 @@ describe('RulePolicy', () => {
     ]);
   });
 
+  it('keeps an open event through a score dip', () => {
+    const policy = new RulePolicy(camera);
+    policy.evaluate({ active: [track(9, inGate, [0.9])], ended: [], now: 0 });
+    expect(policy.evaluate({ active: [track(9, inGate, [0.9, 0.1, 0.1])], ended: [], now: 1 })).toEqual([]);
+    expect(policy.evaluate({ active: [track(9, inGate, [0.9, 0.8, 0.9])], ended: [], now: 2 })).toEqual([]);
+  });
+
   it('ignores labels the rule does not select and never starts on a coasting track', () => {
     const policy = new RulePolicy(camera);
     const dog = { ...track(7, inGate), label: 'dog', classId: 16 };
