@@ -22,6 +22,9 @@ export interface DemoAssetOptions {
   readonly logger: Logger;
   readonly progress: ProgressStream | null;
   readonly fetch?: typeof fetch;
+  /** where downloads go; default models/cache and media/cache in the package */
+  readonly modelCacheDir?: string;
+  readonly mediaCacheDir?: string;
 }
 
 export const mediaCacheDir = (): string => join(packageRoot(), 'media', 'cache');
@@ -31,18 +34,25 @@ export async function ensureDemoModel(options: DemoAssetOptions): Promise<void> 
   const registry = await loadModelRegistry();
   const entry = getModelEntry(registry, DEMO_MODEL);
   try {
-    await resolveModelFile(entry, { env: options.env });
+    await resolveModelFile(entry, { env: options.env, cacheDir: options.modelCacheDir });
     return;
   } catch (error) {
     if (!(error instanceof AgentError) || error.code !== 'model_not_found') throw error;
   }
   try {
-    await pullModel({ name: DEMO_MODEL, registry, logger: options.logger, progress: options.progress, fetch: options.fetch });
+    await pullModel({
+      name: DEMO_MODEL,
+      registry,
+      cacheDir: options.modelCacheDir,
+      logger: options.logger,
+      progress: options.progress,
+      fetch: options.fetch,
+    });
   } catch (error) {
     throw new AgentError(
       'demo_assets_missing',
       `the demo needs the model ${entry.file} and could not download it (${toError(error).message}).\n` +
-        `Fetch ${entry.sourceUrl ?? 'the model'} into ${join(defaultCacheDir(), entry.file)}, ` +
+        `Fetch ${entry.sourceUrl ?? 'the model'} into ${join(options.modelCacheDir ?? defaultCacheDir(), entry.file)}, ` +
         `or set C5_MODELS_DIR to a folder that holds ${entry.file}.`,
       { cause: error },
     );
@@ -56,10 +66,11 @@ export async function ensureDemoClip(options: DemoAssetOptions & { readonly clip
     return options.clip;
   }
   const mediaDir = options.env['C5_MEDIA_DIR'];
-  const candidates = [...(mediaDir ? [join(mediaDir, DEMO_CLIP.file)] : []), join(mediaCacheDir(), DEMO_CLIP.file)];
+  const cacheDir = options.mediaCacheDir ?? mediaCacheDir();
+  const candidates = [...(mediaDir ? [join(mediaDir, DEMO_CLIP.file)] : []), join(cacheDir, DEMO_CLIP.file)];
   const found = candidates.find((path) => existsSync(path));
   if (found) return found;
-  const dest = join(mediaCacheDir(), DEMO_CLIP.file);
+  const dest = join(cacheDir, DEMO_CLIP.file);
   try {
     await downloadFile({ url: DEMO_CLIP.url, dest, acceptedSha256: [DEMO_CLIP.sha256], progress: options.progress, fetch: options.fetch });
     return dest;

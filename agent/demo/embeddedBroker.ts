@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { Aedes } from 'aedes';
+import { AgentError } from '../../pipelines/errors.js';
 
 export interface EmbeddedBroker {
   /** `mqtt://127.0.0.1:PORT` */
@@ -12,7 +12,15 @@ export interface EmbeddedBroker {
  * speaks MQTT 3.1.1, so the demo's link uses protocol version 4; production brokers speak 5.
  */
 export async function startEmbeddedBroker(port = 0): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker();
+  // aedes is a development dependency: production installs run without it, so load it lazily.
+  const aedes = await import('aedes').catch((error: unknown) => {
+    throw new AgentError(
+      'demo_unavailable',
+      'the demo needs the aedes package, a development dependency: run `npm ci` in a checkout of c5-edge-agent',
+      { cause: error },
+    );
+  });
+  const broker = await aedes.Aedes.createBroker();
   const server = createServer(broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
