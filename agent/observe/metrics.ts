@@ -36,6 +36,10 @@ export interface AgentMetrics {
   readonly mqttConnected: Gauge;
   readonly mqttPublishFailuresTotal: Counter<'reason'>;
   readonly configVersion: Gauge;
+  readonly configApplyTotal: Counter<'result'>;
+  readonly outboxMessages: Gauge;
+  readonly outboxOldestAgeSeconds: Gauge;
+  readonly outboxDroppedTotal: Counter<'reason'>;
   /** moves `info` and `config_version` to the config now applied */
   setConfigVersion(version: number): void;
 }
@@ -138,6 +142,29 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     registers,
   });
 
+  const configApplyTotal = new Counter({
+    name: name('config_apply_total'),
+    help: 'Config pushes handled, by result (applied, rejected, rolled_back); unit: pushes',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const outboxMessages = new Gauge({
+    name: name('outbox_messages'),
+    help: 'Alerts waiting in the outbox for a broker acknowledgement; unit: messages',
+    registers,
+  });
+  const outboxOldestAgeSeconds = new Gauge({
+    name: name('outbox_oldest_age_seconds'),
+    help: 'Age of the oldest alert waiting in the outbox, in seconds (0 when empty)',
+    registers,
+  });
+  const outboxDroppedTotal = new Counter({
+    name: name('outbox_dropped_total'),
+    help: 'Alerts dropped from the outbox before delivery, by reason; unit: messages',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+
   // Series that exist from start-up let dashboards use rate() without gaps before the first event.
   for (const stage of STAGES) stageSeconds.zero({ stage });
   mqttConnected.set(0);
@@ -162,6 +189,10 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     mqttConnected,
     mqttPublishFailuresTotal,
     configVersion,
+    configApplyTotal,
+    outboxMessages,
+    outboxOldestAgeSeconds,
+    outboxDroppedTotal,
     setConfigVersion,
   };
 }

@@ -1,101 +1,21 @@
 import { z } from 'zod';
+import { cameraSchema } from './cameraSchema.js';
+import { id, SEVERITIES } from './common.js';
+import { metricsSchema } from './metricsSchema.js';
+import { mqttSchema } from './mqttSchema.js';
+
+export { id, pointSchema, polygonSchema, secretRef, SEVERITIES } from './common.js';
+export { cameraSchema, detectionSchema, zoneSchema } from './cameraSchema.js';
+export { metricsSchema } from './metricsSchema.js';
+export { mqttSchema } from './mqttSchema.js';
+export { objectPresentRuleSchema, ruleSchema, zoneIntrusionRuleSchema } from './rulesSchema.js';
+export { sourceSchema } from './sourceSchema.js';
 
 /**
  * The site config: one document per edge box, validated here and nowhere else. Unknown keys are
  * errors (a typo in a rule must not silently disable it). Secrets are references (`env:NAME`,
  * `file:/path`) resolved by the loader in agent/, never stored in this object unresolved.
  */
-
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected an id of lower-case letters, digits, "-" or "_" (1-63 chars)');
-
-/** A literal, or a reference resolved at load time: `env:NAME` or `file:/path`. */
-export const secretRef = z.string().min(1);
-
-const unit = z.number().min(0).max(1);
-export const pointSchema = z.tuple([unit, unit]);
-export const polygonSchema = z.array(pointSchema).min(3, 'a polygon needs at least 3 points');
-
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-
-const ruleBase = {
-  id,
-  labels: z.array(z.string().min(1)).min(1),
-  minScore: z.number().min(0).max(1).default(0.5),
-  severity: z.enum(SEVERITIES).default('medium'),
-};
-
-export const objectPresentRuleSchema = z.strictObject({
-  ...ruleBase,
-  type: z.literal('object_present'),
-});
-
-export const zoneIntrusionRuleSchema = z.strictObject({
-  ...ruleBase,
-  type: z.literal('zone_intrusion'),
-  zone: id,
-});
-
-export const ruleSchema = z.discriminatedUnion('type', [objectPresentRuleSchema, zoneIntrusionRuleSchema]);
-
-export const zoneSchema = z.strictObject({
-  id,
-  name: z.string().optional(),
-  polygon: polygonSchema,
-});
-
-export const sourceSchema = z.strictObject({
-  /** rtsp://..., a file path, or a secret reference to either (camera URLs carry credentials) */
-  url: secretRef,
-  transport: z.enum(['tcp', 'udp']).default('tcp'),
-  /** files only: start again at the end */
-  loop: z.boolean().default(false),
-  /** files only: read at the file's own frame rate, as a camera would deliver it */
-  realtime: z.boolean().default(true),
-});
-
-export const detectionSchema = z.strictObject({
-  /** detections below this never reach the policy */
-  minScore: z.number().min(0).max(1).default(0.25),
-  /** class-wise NMS overlap threshold */
-  iouThreshold: z.number().min(0).max(1).default(0.45),
-});
-
-export const cameraSchema = z.strictObject({
-  id,
-  name: z.string().optional(),
-  enabled: z.boolean().default(true),
-  source: sourceSchema,
-  analyticsFps: z.number().positive().max(60).default(5),
-  model: z.string().min(1).default('yolox-nano'),
-  stallTimeoutSeconds: z.number().positive().max(3600).default(20),
-  detection: detectionSchema.prefault({}),
-  zones: z.array(zoneSchema).default([]),
-  rules: z.array(ruleSchema).default([]),
-});
-
-export const mqttSchema = z.strictObject({
-  /** tried in order; the agent never assumes a single broker host */
-  urls: z.array(z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')).min(1),
-  prefix: z
-    .string()
-    .regex(/^[^#+/](?:[^#+]*[^#+/])?$/, 'expected a topic prefix without wildcards or a leading or trailing "/"')
-    .default('c5'),
-  /** 5 (MQTT 5, the default); 4 (MQTT 3.1.1) only for brokers that lack 5, such as the demo's */
-  protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5),
-  clientId: z.string().min(1).optional(),
-  username: secretRef.optional(),
-  password: secretRef.optional(),
-  keepaliveSeconds: z.number().int().positive().max(3600).default(30),
-  reconnectMinSeconds: z.number().positive().default(1),
-  reconnectMaxSeconds: z.number().positive().default(30),
-});
-
-export const metricsSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(9464),
-});
 
 export const siteConfigSchema = z
   .strictObject({
