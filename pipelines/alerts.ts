@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { RULE_TYPES } from './config/rulesSchema.js';
 import { SEVERITIES } from './config/siteConfig.js';
-import type { AlertState, Track } from './types.js';
+import type { AlertState, EventFacts, Track } from './types.js';
 
 /**
  * `c5.alert.v1`, the only thing the agent sends about what it saw. Defined once here; its JSON
@@ -22,17 +23,27 @@ export const alertSchema = z.strictObject({
   siteId: z.string().min(1),
   cameraId: z.string().min(1),
   ruleId: z.string().min(1),
-  type: z.enum(['object_present', 'zone_intrusion']),
+  type: z.enum(RULE_TYPES),
   state: z.enum(['start', 'update', 'end']),
   severity: z.enum(SEVERITIES),
-  object: z.strictObject({
-    label: z.string().min(1),
-    trackId: z.number().int().min(1),
-    score: unit,
-    /** normalised source coordinates x1, y1, x2, y2 */
-    bbox: z.tuple([unit, unit, unit, unit]),
-  }),
+  /** the object the event is about; absent only for crowding, whose event is about a zone */
+  object: z
+    .strictObject({
+      label: z.string().min(1),
+      trackId: z.number().int().min(1),
+      score: unit,
+      /** normalised source coordinates x1, y1, x2, y2 */
+      bbox: z.tuple([unit, unit, unit, unit]),
+    })
+    .describe('the object the event is about: present on every alert type except crowding')
+    .optional(),
   zone: z.strictObject({ id: z.string().min(1) }).optional(),
+  /** line_crossing: the line and the direction of the (latest) crossing */
+  line: z.strictObject({ id: z.string().min(1), direction: z.enum(['in', 'out']) }).optional(),
+  /** crowding: objects in the zone */
+  count: z.number().int().min(0).optional(),
+  /** loitering: seconds the object has been in the zone */
+  dwellSeconds: z.number().min(0).optional(),
   /** when the frame that produced this alert left the decoder (UTC, ms) */
   frameTime: timestamp,
   createdAt: timestamp,
@@ -40,6 +51,10 @@ export const alertSchema = z.strictObject({
   config: z.strictObject({ version: z.number().int().min(1), sha256 }),
   /** the audit record behind this alert, once the audit log is enabled */
   audit: z.strictObject({ seq: z.number().int().min(1), hash: sha256 }).optional(),
+}).superRefine((alert, ctx) => {
+  if (alert.type !== 'crowding' && alert.object === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['object'], message: `a ${alert.type} alert must name its object` });
+  }
 });
 
 export type Alert = z.infer<typeof alertSchema>;
@@ -52,15 +67,15 @@ export interface AlertContext {
   readonly config: { version: number; sha256: string };
 }
 
-export interface AlertFacts {
+export interface AlertFacts extends EventFacts {
   readonly id: string;
   readonly seq: number;
   readonly ruleId: string;
   readonly type: AlertType;
   readonly state: AlertState;
   readonly severity: Alert['severity'];
-  readonly track: Track;
-  readonly zoneId?: string;
+  /** absent for crowding */
+  readonly track?: Track;
   readonly frameTime: number;
   readonly now: number;
 }
@@ -68,7 +83,6 @@ export interface AlertFacts {
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
 export function buildAlert(context: AlertContext, facts: AlertFacts): Alert {
-  const [x1, y1, x2, y2] = facts.track.box;
   const alert: Alert = {
     schema: ALERT_SCHEMA_NAME,
     id: facts.id,
@@ -79,17 +93,24 @@ export function buildAlert(context: AlertContext, facts: AlertFacts): Alert {
     type: facts.type,
     state: facts.state,
     severity: facts.severity,
-    object: {
-      label: facts.track.label,
-      trackId: facts.track.id,
-      score: clamp01(facts.track.score),
-      bbox: [clamp01(x1), clamp01(y1), clamp01(x2), clamp01(y2)],
-    },
     frameTime: new Date(facts.frameTime).toISOString(),
     createdAt: new Date(facts.now).toISOString(),
     model: { name: context.model.name, sha256: context.model.sha256 },
     config: { version: context.config.version, sha256: context.config.sha256 },
   };
+  const { track } = facts;
+  if (track) {
+    const [x1, y1, x2, y2] = track.box;
+    alert.object = {
+      label: track.label,
+      trackId: track.id,
+      score: clamp01(track.score),
+      bbox: [clamp01(x1), clamp01(y1), clamp01(x2), clamp01(y2)],
+    };
+  }
   if (facts.zoneId !== undefined) alert.zone = { id: facts.zoneId };
+  if (facts.line !== undefined) alert.line = { id: facts.line.id, direction: facts.line.direction };
+  if (facts.count !== undefined) alert.count = facts.count;
+  if (facts.dwellSeconds !== undefined) alert.dwellSeconds = Math.max(0, Math.round(facts.dwellSeconds * 1000) / 1000);
   return alert;
 }

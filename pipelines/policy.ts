@@ -1,90 +1,74 @@
 import type { CameraConfig, RuleConfig } from './config/siteConfig.js';
-import { anchorOf, median, pointInPolygon } from './rules/geometry.js';
+import { ConfigError } from './errors.js';
+import { createCrowdingRule } from './rules/crowding.js';
+import { createLineCrossingRule } from './rules/lineCrossing.js';
+import { createLoiteringRule } from './rules/loitering.js';
+import { createObjectPresentRule } from './rules/objectPresent.js';
+import type { PolicyInput, RuleContext, RuleEvaluator } from './rules/RuleEvaluator.js';
+import { RuleFilters } from './rules/RuleFilters.js';
+import { Schedule } from './rules/schedule.js';
+import { createZoneIntrusionRule } from './rules/zoneIntrusion.js';
 import type { Policy } from './stages.js';
-import type { Decision, DecisionReason, Point, Track } from './types.js';
+import type { Decision } from './types.js';
+
+export type PolicyCamera = Pick<CameraConfig, 'rules' | 'zones' | 'lines' | 'privacyMasks' | 'schedule'>;
 
 /**
- * Turns tracks into decisions for the camera's rules. An event is per (rule, track): `start`
- * once the rule's conditions hold, `end` when the track leaves the zone or is lost. Suppressions
- * are reported once per (rule, track, reason), so the caller can audit the first suppression
- * without a decision per frame.
+ * Turns tracks into decisions for one camera's rules. Events are per (rule, track), or per
+ * (rule, zone) for crowding: `start` once the rule's conditions hold, `update` when what the
+ * centre cares about changes, `end` when the object leaves or is lost. Suppressions are reported
+ * when their reason changes, so the caller can audit the first suppression without a decision per
+ * frame. Pure: time comes in with the tracks.
  */
 export class RulePolicy implements Policy {
-  private readonly rules: readonly RuleConfig[];
-  private readonly zones: ReadonlyMap<string, readonly Point[]>;
-  /** `${ruleId}\u0000${trackId}` → the last reason reported for that pair */
-  private readonly lastReason = new Map<string, DecisionReason>();
-  /** pairs with an open event */
-  private readonly active = new Set<string>();
+  private readonly rules: readonly RuleEvaluator[];
 
-  constructor(camera: Pick<CameraConfig, 'rules' | 'zones'>) {
-    this.rules = camera.rules;
-    this.zones = new Map(camera.zones.map((zone) => [zone.id, zone.polygon]));
+  constructor(camera: PolicyCamera) {
+    const zones = new Map(camera.zones.map((zone) => [zone.id, zone.polygon]));
+    const lines = new Map(camera.lines.map((line) => [line.id, line]));
+    const schedules = new Map<object, Schedule>();
+    const scheduleOf = (config: NonNullable<PolicyCamera['schedule']>): Schedule => {
+      let schedule = schedules.get(config);
+      if (!schedule) schedules.set(config, (schedule = new Schedule(config)));
+      return schedule;
+    };
+    this.rules = camera.rules.map((rule) => {
+      const scheduleConfig = rule.schedule ?? camera.schedule;
+      const context: RuleContext = {
+        filters: new RuleFilters(rule, scheduleConfig ? scheduleOf(scheduleConfig) : undefined, camera.privacyMasks),
+        zone: (id) => required(zones.get(id), rule, 'zone', id),
+        line: (id) => required(lines.get(id), rule, 'line', id),
+      };
+      return createRule(rule, context);
+    });
   }
 
-  evaluate(input: { active: readonly Track[]; ended: readonly Track[]; now: number }): Decision[] {
-    const decisions: Decision[] = [];
-    for (const rule of this.rules) {
-      for (const track of input.active) {
-        if (!rule.labels.includes(track.label)) continue;
-        // A coasting track (missed this frame) keeps its event open but never starts or ends one.
-        if (track.misses > 0) continue;
-        const decision = this.judge(rule, track);
-        if (decision) decisions.push(decision);
-      }
-      for (const track of input.ended) {
-        const key = pairKey(rule.id, track.id);
-        this.lastReason.delete(key);
-        if (this.active.delete(key)) {
-          decisions.push({
-            ruleId: rule.id,
-            trackId: track.id,
-            outcome: 'alert',
-            state: 'end',
-            reason: 'track_lost',
-            values: { lastSeen: track.lastSeen, misses: track.misses },
-          });
-        }
-      }
-    }
-    return decisions;
+  evaluate(input: PolicyInput): Decision[] {
+    return this.rules.flatMap((rule) => rule.evaluate(input));
   }
 
-  private judge(rule: RuleConfig, track: Track): Decision | undefined {
-    const key = pairKey(rule.id, track.id);
-    const score = median(track.scores);
-    const values: Record<string, number | string | boolean | null> = { score, minScore: rule.minScore };
-    let blocked: DecisionReason | undefined;
-    if (score < rule.minScore) blocked = 'below_min_score';
-    if (!blocked && rule.type === 'zone_intrusion') {
-      const anchor = anchorOf(track.box);
-      values['anchorX'] = anchor[0];
-      values['anchorY'] = anchor[1];
-      values['zone'] = rule.zone;
-      const polygon = this.zones.get(rule.zone);
-      if (!polygon || !pointInPolygon(anchor, polygon)) blocked = 'outside_zone';
-    }
-
-    if (blocked) {
-      // Once an event is open, a score dip is noise on the same object: only leaving the zone
-      // (or the track being lost) ends it, so a flickering score cannot flap start/end.
-      if (this.active.has(key)) {
-        if (blocked !== 'outside_zone') return undefined;
-        this.active.delete(key);
-        this.lastReason.set(key, blocked);
-        return { ruleId: rule.id, trackId: track.id, outcome: 'alert', state: 'end', reason: 'left_zone', values };
-      }
-      if (this.lastReason.get(key) === blocked) return undefined;
-      this.lastReason.set(key, blocked);
-      return { ruleId: rule.id, trackId: track.id, outcome: 'suppress', reason: blocked, values };
-    }
-    if (this.active.has(key)) return undefined;
-    this.active.add(key);
-    this.lastReason.set(key, 'matched');
-    return { ruleId: rule.id, trackId: track.id, outcome: 'alert', state: 'start', reason: 'matched', values };
+  close(now: number): Decision[] {
+    return this.rules.flatMap((rule) => rule.close(now));
   }
 }
 
-function pairKey(ruleId: string, trackId: number): string {
-  return `${ruleId}\u0000${trackId}`;
+function createRule(rule: RuleConfig, context: RuleContext): RuleEvaluator {
+  switch (rule.type) {
+    case 'object_present':
+      return createObjectPresentRule(rule, context);
+    case 'zone_intrusion':
+      return createZoneIntrusionRule(rule, context);
+    case 'line_crossing':
+      return createLineCrossingRule(rule, context);
+    case 'loitering':
+      return createLoiteringRule(rule, context);
+    case 'crowding':
+      return createCrowdingRule(rule, context);
+  }
+}
+
+/** The site config check rejects unknown references first; this guards a camera built by hand. */
+function required<T>(value: T | undefined, rule: RuleConfig, what: string, id: string): T {
+  if (value === undefined) throw new ConfigError('unknown_reference', `rule "${rule.id}": unknown ${what} "${id}"`);
+  return value;
 }

@@ -69,6 +69,8 @@ export interface Tracker {
 
 export interface Policy {
   evaluate(input: { active: readonly Track[]; ended: readonly Track[]; now: number }): Decision[];
+  /** ends every event still open (`end`, reason `policy_replaced`); called once, when the policy is replaced */
+  close?(now: number): Decision[];
 }
 
 export interface AlertSink {

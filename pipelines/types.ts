@@ -53,20 +53,55 @@ export interface Track {
 }
 
 export const DECISION_REASONS = [
+  // an event starts: every condition of the rule holds
   'matched',
   'label_not_selected',
-  'below_min_score',
-  'outside_zone',
   'already_active',
+  // filters on every rule
+  'below_min_score',
+  'track_too_young',
+  'box_too_small',
+  'box_too_large',
+  'schedule_inactive',
+  'cooldown',
+  'privacy_mask',
+  // rule conditions not (yet) met
+  'outside_zone',
+  'not_crossed',
+  'wrong_direction',
+  'dwell_too_short',
+  'crowd_too_small',
+  'crowd_too_short',
+  // an open event changes (`update`)
+  'line_crossed',
+  'dwell_threshold_passed',
+  'crowd_count_changed',
+  // an open event ends
   'track_lost',
   'left_zone',
+  'crowd_dispersed',
+  // the camera's rules were replaced (a new config): every open event ends
+  'policy_replaced',
 ] as const;
 export type DecisionReason = (typeof DECISION_REASONS)[number];
+
+export type CrossingDirection = 'in' | 'out';
+
+/** What an alert says beyond the object: only the fields its rule type has. */
+export interface EventFacts {
+  readonly zoneId?: string;
+  readonly line?: { readonly id: string; readonly direction: CrossingDirection };
+  /** crowding: tracks in the zone */
+  readonly count?: number;
+  /** loitering: seconds the object has been in the zone */
+  readonly dwellSeconds?: number;
+}
 
 export type AlertState = 'start' | 'update' | 'end';
 
 export interface Decision {
   readonly ruleId: string;
+  /** null for rules about a zone rather than one object (crowding) */
   readonly trackId: number | null;
   readonly outcome: 'alert' | 'suppress';
   readonly reason: DecisionReason;
@@ -74,4 +109,6 @@ export interface Decision {
   readonly state?: AlertState;
   /** the numbers that led to the decision (score, threshold, anchor, ...) */
   readonly values: Readonly<Record<string, number | string | boolean | null>>;
+  /** set when outcome is 'alert': the zone, line, count or dwell the alert reports */
+  readonly event?: EventFacts;
 }

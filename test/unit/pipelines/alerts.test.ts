@@ -42,7 +42,7 @@ describe('c5.alert.v1', () => {
       now: 1_700_000_000_260,
     });
     expect(alertSchema.parse(alert)).toEqual(alert);
-    expect(alert.object.bbox).toEqual([0.1, 0.2, 1, 0.9]);
+    expect(alert.object!.bbox).toEqual([0.1, 0.2, 1, 0.9]);
     expect(alert.zone).toEqual({ id: 'gate-a' });
     expect(alert.frameTime).toBe('2023-11-14T22:13:20.200Z');
     expect(JSON.stringify(alert).length).toBeLessThan(1024);
@@ -55,6 +55,37 @@ describe('c5.alert.v1', () => {
     expect(alertSchema.safeParse({ ...alert, id: '123e4567-e89b-42d3-a456-426614174000' }).success).toBe(false);
     expect(alertSchema.safeParse({ ...alert, image: 'base64...' }).success).toBe(false);
     expect(alertSchema.safeParse({ ...alert, object: { ...alert.object, bbox: [0, 0, 1.2, 1] } }).success).toBe(false);
+  });
+
+  it('carries a crowding alert without an object, with its zone and count', () => {
+    const alert = buildAlert(context, {
+      id: uuidv7(), seq: 3, ruleId: 'crowd', type: 'crowding', state: 'update', severity: 'high', zoneId: 'plaza', count: 7, frameTime: 0, now: 0,
+    });
+    expect(alertSchema.parse(alert)).toEqual(alert);
+    expect(alert).toMatchObject({ zone: { id: 'plaza' }, count: 7 });
+    expect(alert.object).toBeUndefined();
+  });
+
+  it('carries the line and direction of a crossing, and the dwell of a loiterer', () => {
+    const crossing = buildAlert(context, {
+      id: uuidv7(), seq: 4, ruleId: 'kerb', type: 'line_crossing', state: 'start', severity: 'low', track, line: { id: 'kerb', direction: 'out' }, frameTime: 0, now: 0,
+    });
+    expect(alertSchema.parse(crossing).line).toEqual({ id: 'kerb', direction: 'out' });
+    const loiter = buildAlert(context, {
+      id: uuidv7(), seq: 5, ruleId: 'atm', type: 'loitering', state: 'end', severity: 'low', track, zoneId: 'atm', dwellSeconds: 31.23456, frameTime: 0, now: 0,
+    });
+    expect(alertSchema.parse(loiter)).toMatchObject({ dwellSeconds: 31.235, zone: { id: 'atm' } });
+  });
+
+  it('requires the object on every alert type but crowding', () => {
+    const alert = buildAlert(context, {
+      id: uuidv7(), seq: 6, ruleId: 'r', type: 'zone_intrusion', state: 'start', severity: 'low', track, zoneId: 'z', frameTime: 0, now: 0,
+    });
+    const { object: _object, ...withoutObject } = alert;
+    const result = alertSchema.safeParse(withoutObject);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]).toMatchObject({ path: ['object'], message: 'a zone_intrusion alert must name its object' });
+    expect(alertSchema.safeParse({ ...alert, line: { id: 'x', direction: 'both' } }).success).toBe(false);
   });
 
   it('has up-to-date generated JSON Schemas in config/ (run `npm run schemas` if this fails)', () => {

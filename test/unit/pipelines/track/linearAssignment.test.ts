@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { linearAssignment } from '../../../../pipelines/track/linearAssignment.js';
+
+/** Every matching by brute force: the best (most allowed pairs, then least cost). */
+function bruteForce(cost: number[][], maxCost: number): { pairs: number; total: number } {
+  let best = { pairs: 0, total: 0 };
+  const columns = cost[0]?.length ?? 0;
+  const used = new Array<boolean>(columns).fill(false);
+  const visit = (row: number, pairs: number, total: number): void => {
+    if (row === cost.length) {
+      if (pairs > best.pairs || (pairs === best.pairs && total < best.total - 1e-12)) best = { pairs, total };
+      return;
+    }
+    visit(row + 1, pairs, total);
+    for (let c = 0; c < columns; c++) {
+      if (used[c] || !(cost[row]![c]! <= maxCost)) continue;
+      used[c] = true;
+      visit(row + 1, pairs + 1, total + cost[row]![c]!);
+      used[c] = false;
+    }
+  };
+  visit(0, 0, 0);
+  return best;
+}
+
+describe('linearAssignment', () => {
+  it('finds the optimum where greedy matching would not', () => {
+    // greedy takes (0,0) = 0.1 first and is left with (1,1) = 0.9; the optimum is 0.2 + 0.2
+    expect(linearAssignment([[0.1, 0.2], [0.2, 0.9]], 1)).toEqual([[0, 1], [1, 0]]);
+  });
+
+  it('never returns a forbidden pair and handles empty and rectangular inputs', () => {
+    expect(linearAssignment([], 0.7)).toEqual([]);
+    expect(linearAssignment([[]], 0.7)).toEqual([]);
+    expect(linearAssignment([[0.9, 0.95]], 0.7)).toEqual([]);
+    expect(linearAssignment([[0.9], [0.1], [Number.POSITIVE_INFINITY]], 0.7)).toEqual([[1, 0]]);
+  });
+
+  it('matches brute force on random small matrices (most allowed pairs, then least cost)', () => {
+    const matrix = fc.integer({ min: 1, max: 5 }).chain((rows) =>
+      fc.integer({ min: 1, max: 5 }).chain((columns) =>
+        fc.array(fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(Number.POSITIVE_INFINITY)), { minLength: columns, maxLength: columns }), {
+          minLength: rows,
+          maxLength: rows,
+        }),
+      ),
+    );
+    fc.assert(
+      fc.property(matrix, fc.double({ min: 0, max: 1, noNaN: true }), (cost, maxCost) => {
+        const pairs = linearAssignment(cost, maxCost);
+        const rows = new Set(pairs.map(([r]) => r));
+        const columns = new Set(pairs.map(([, c]) => c));
+        expect(rows.size).toBe(pairs.length);
+        expect(columns.size).toBe(pairs.length);
+        for (const [r, c] of pairs) expect(cost[r]![c]!).toBeLessThanOrEqual(maxCost);
+        const best = bruteForce(cost, maxCost);
+        expect(pairs.length).toBe(best.pairs);
+        expect(pairs.reduce((sum, [r, c]) => sum + cost[r]![c]!, 0)).toBeCloseTo(best.total, 9);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
