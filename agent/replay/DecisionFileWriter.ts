@@ -1,0 +1,52 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Alert } from '../../pipelines/alerts.js';
+import type { Decision, Frame } from '../../pipelines/types.js';
+import { canonicalJson } from '../observe/canonicalJson.js';
+import type { AgentRecorder } from '../observe/DecisionRecorder.js';
+import type { AuditRef } from '../observe/auditRecord.js';
+
+/**
+ * Replay's recorder: one canonical JSON line per decision, `{frame, time, camera, decision}`,
+ * plus the alert's `object` for alerts. Only what follows from the clip, the config and the
+ * model goes in (no alert ids, no wall-clock times), so two runs write the same bytes.
+ */
+export class DecisionFileWriter implements AgentRecorder {
+  private readonly fd: number;
+  private closed = false;
+  decisions = 0;
+  alerts = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  alert(entry: { decision: Decision; alert: Alert; frame: Frame }): AuditRef | undefined {
+    this.alerts += 1;
+    this.write(entry.frame, entry.decision, { object: entry.alert.object });
+    return undefined;
+  }
+
+  suppression(entry: { decision: Decision; frame: Frame }): void {
+    this.write(entry.frame, entry.decision, {});
+  }
+
+  modelLoaded(): void {
+    // the summary names the model; the decisions file holds decisions only
+  }
+
+  configApplied(): void {
+    // replay runs one config, named in the summary
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
+  private write(frame: Frame, decision: Decision, extra: Record<string, unknown>): void {
+    this.decisions += 1;
+    const line = canonicalJson({ frame: frame.seq, time: new Date(frame.captureTime).toISOString(), camera: frame.cameraId, decision: { ...decision }, ...extra });
+    writeSync(this.fd, `${line}\n`);
+  }
+}
