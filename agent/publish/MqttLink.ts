@@ -1,14 +1,16 @@
-import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import type { SiteConfig } from '../../pipelines/config/siteConfig.js';
 import { PublishError, toError } from '../../pipelines/errors.js';
 import type { CameraStatus } from '../../pipelines/stages.js';
 import type { Clock, Timer } from '../clock.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import type { Logger } from '../observe/logger.js';
-import { brokerEndpoint, PublishRefusedError, reasonName, type BrokerEndpoint } from './mqttWire.js';
+import { mqttClientOptions } from './mqttClientOptions.js';
+import { brokerEndpoint, describeConnectionError, PublishRefusedError, reasonName, type BrokerEndpoint } from './mqttWire.js';
 import { OutgoingQueue, type AckOutcome, type OutgoingMessage, type PublishProperties } from './OutgoingQueue.js';
 import { cameraStatusPayload, siteStatusPayload } from './statusMessages.js';
 import { backoffDelayMs, withTimeout } from './timing.js';
+import type { TlsMaterial } from './tlsFiles.js';
 import { cameraStatusTopic, siteStatusTopic } from './topics.js';
 
 export { PublishRefusedError } from './mqttWire.js';
@@ -38,10 +40,13 @@ export interface MqttLinkDeps {
   readonly connectTimeoutMs?: number;
   /** how long shutdown() waits for the offline status and in-flight PUBACKs; default 3 s */
   readonly shutdownTimeoutMs?: number;
+  /** CA, client certificate and key for mqtts:// and wss:// (read from mqtt.tls by readTlsMaterial) */
+  readonly tls?: TlsMaterial;
 }
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped';
 type ConnectionListener = (connected: boolean) => void;
+export type MessageHandler = (payload: Buffer, topic: string) => void;
 
 const DEFAULT_MAX_PENDING = 1000;
 const JSON_PROPERTIES: PublishProperties = { contentType: 'application/json' };
@@ -63,6 +68,8 @@ export class MqttLink {
   private readonly maxPending: number;
   private readonly cameraStatuses = new Map<string, CameraStatus>();
   private readonly listeners = new Set<ConnectionListener>();
+  private readonly degradedReasons = new Set<string>();
+  private readonly subscriptions = new Map<string, { qos: 0 | 1; handler: MessageHandler }>();
   private readonly queue: OutgoingQueue;
   private client: MqttClient | null = null;
   private state: State = 'idle';
@@ -79,7 +86,7 @@ export class MqttLink {
   constructor(deps: MqttLinkDeps) {
     this.deps = deps;
     this.log = deps.logger.child({ component: 'mqtt' });
-    this.endpoints = deps.config.urls.map(brokerEndpoint);
+    this.endpoints = deps.config.urls.map((url) => brokerEndpoint(url, deps.tls?.serverName));
     this.statusTopic = siteStatusTopic(deps.config.prefix, deps.siteId);
     this.clientId = deps.config.clientId ?? `c5-agent-${deps.siteId}`;
     this.maxPending = deps.maxPending ?? DEFAULT_MAX_PENDING;
@@ -114,6 +121,22 @@ export class MqttLink {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Hands every message on `topic` (an exact name, no wildcards) to `handler`. The subscription
+   * is made again on every CONNACK, since a session may end with its connection; a retained
+   * message arrives again only when the broker had lost the subscription. Returns an unsubscribe
+   * function.
+   */
+  subscribe(topic: string, qos: 0 | 1, handler: MessageHandler): () => void {
+    this.subscriptions.set(topic, { qos, handler });
+    if (this.isConnected) this.sendSubscribe(topic, qos);
+    return () => {
+      if (this.subscriptions.get(topic)?.handler !== handler) return;
+      this.subscriptions.delete(topic);
+      if (this.isConnected) this.client?.unsubscribe(topic);
+    };
+  }
+
   /** Opens the connection (first URL first) and keeps it open until shutdown(). */
   start(): void {
     if (this.state !== 'idle') return;
@@ -121,23 +144,11 @@ export class MqttLink {
     if (!first) throw new PublishError('no_broker', 'mqtt.urls is empty');
     this.state = 'running';
     this.startedAt = this.deps.clock.now();
-    const options: IClientOptions = {
-      // MQTT 5 unless the site names a broker that only speaks 3.1.1; reason codes and message
-      // properties then simply do not exist on the wire.
-      protocolVersion: this.deps.config.protocolVersion,
+    const options = mqttClientOptions({
+      config: this.deps.config,
       clientId: this.clientId,
-      keepalive: this.deps.config.keepaliveSeconds,
-      connectTimeout: this.deps.connectTimeoutMs ?? 10_000,
-      // We schedule reconnects ourselves: MQTT.js retries at one fixed period and only on one URL.
-      reconnectPeriod: 0,
-      manualConnect: true,
-      // clean:false keeps MQTT.js from failing every in-flight QoS 1 callback when a connection
-      // dies (it flushes them only for clean clients without auto-reconnect). Under MQTT 5 the
-      // default session expiry of 0 still has the broker drop the session at disconnect; under
-      // 3.1.1 the broker keeps it, which only matters for the agent's few subscriptions.
-      clean: false,
-      // Stats (QoS 0) are worthless once stale; only QoS 1 is held while offline.
-      queueQoSZero: false,
+      connectTimeoutMs: this.deps.connectTimeoutMs ?? 10_000,
+      tls: this.deps.tls,
       will: {
         topic: this.statusTopic,
         payload: Buffer.from(this.siteStatus('offline', 'connection_lost')),
@@ -145,14 +156,13 @@ export class MqttLink {
         retain: true,
         properties: { contentType: 'application/json' },
       },
-    };
-    if (this.deps.config.username !== undefined) options.username = this.deps.config.username;
-    if (this.deps.config.password !== undefined) options.password = this.deps.config.password;
+    });
     const client = (this.deps.connect ?? mqttConnect)(first.url, options);
     this.client = client;
     client.on('connect', () => this.onConnect());
     client.on('close', () => this.onClose());
     client.on('error', (error) => this.onError(error));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.on('disconnect', (packet) => {
       this.log.warn({ reasonCode: packet.reasonCode, reason: reasonName(packet.reasonCode ?? 0) }, 'broker sent DISCONNECT');
     });
@@ -207,6 +217,17 @@ export class MqttLink {
     if (this.state !== 'running' || !this.isConnected) return Promise.resolve();
     const { topic, payload } = this.cameraStatusMessage(status);
     return this.addStatus(topic, payload, false);
+  }
+
+  /**
+   * Raises or clears one reason for a `degraded` site status (`outbox_unwritable`,
+   * `publish_refused`, ...); the retained status is re-published whenever the set changes.
+   */
+  setDegraded(reason: string, active: boolean): void {
+    if (this.degradedReasons.has(reason) === active) return;
+    if (active) this.degradedReasons.add(reason);
+    else this.degradedReasons.delete(reason);
+    if (this.isConnected) this.publishBirth(false);
   }
 
   /** A new config is in effect: the Last Will and the retained birth now carry its version. */
@@ -278,6 +299,29 @@ export class MqttLink {
     this.log.info({ url: endpoint?.redacted, clientId: this.clientId, held: this.queue.heldCount, dropped }, 'connected to broker');
     this.setConnected(true);
     this.publishBirth(true);
+    for (const [topic, { qos }] of this.subscriptions) this.sendSubscribe(topic, qos);
+  }
+
+  private sendSubscribe(topic: string, qos: 0 | 1): void {
+    // rh 1: retained messages only for a subscription the broker did not already hold.
+    this.client?.subscribe(topic, { qos, rh: 1 }, (error, granted) => {
+      const code = granted?.[0]?.qos;
+      if (error || (code !== undefined && code >= 0x80)) {
+        this.log.warn({ topic, error: error?.message, reasonCode: code }, 'subscription refused');
+      } else {
+        this.log.debug({ topic, qos: code }, 'subscribed');
+      }
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const subscription = this.subscriptions.get(topic);
+    if (!subscription) return;
+    try {
+      subscription.handler(payload, topic);
+    } catch (error) {
+      this.log.error({ topic, err: toError(error) }, 'message handler threw');
+    }
   }
 
   private onClose(): void {
@@ -297,8 +341,8 @@ export class MqttLink {
 
   private onError(error: Error & { code?: unknown }): void {
     const code = error.code;
-    this.lastErrorText = typeof code === 'number' ? `${reasonName(code)} (0x${code.toString(16)})` : `${String(code ?? '')} ${error.message}`.trim();
-    this.log.warn({ url: this.endpoints[this.endpointIndex]?.redacted, code, error: error.message }, 'MQTT connection error');
+    this.lastErrorText = describeConnectionError(error);
+    this.log.warn({ url: this.endpoints[this.endpointIndex]?.redacted, code, error: this.lastErrorText }, 'MQTT connection error');
   }
 
   private scheduleReconnect(): void {
@@ -343,8 +387,10 @@ export class MqttLink {
   }
 
   private siteStatus(state: 'online' | 'offline', reason?: 'shutdown' | 'connection_lost'): string {
+    const degraded = state === 'online' && this.degradedReasons.size > 0;
     return siteStatusPayload({
-      state,
+      state: degraded ? 'degraded' : state,
+      ...(degraded ? { reasons: [...this.degradedReasons].sort() } : {}),
       ...(reason === undefined ? {} : { reason }),
       siteId: this.deps.siteId,
       version: this.deps.agentVersion,

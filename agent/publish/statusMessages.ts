@@ -3,7 +3,10 @@ import type { CameraStatus } from '../../pipelines/stages.js';
 /** Payloads of the retained status topics (DESIGN.md, "MQTT interface"). */
 
 export interface SiteStatus {
-  readonly state: 'online' | 'offline';
+  /** `degraded`: connected, but something on the delivery path needs attention (see `reasons`) */
+  readonly state: 'online' | 'degraded' | 'offline';
+  /** degraded only, e.g. `outbox_unwritable`, `publish_refused` */
+  readonly reasons?: readonly string[];
   /** offline only: `shutdown` (graceful) or `connection_lost` (the Last Will) */
   readonly reason?: 'shutdown' | 'connection_lost';
   readonly siteId: string;
@@ -17,6 +20,7 @@ export function siteStatusPayload(status: SiteStatus): string {
   return JSON.stringify({
     state: status.state,
     ...(status.reason === undefined ? {} : { reason: status.reason }),
+    ...(status.reasons === undefined || status.reasons.length === 0 ? {} : { reasons: status.reasons }),
     siteId: status.siteId,
     version: status.version,
     configVersion: status.configVersion,

@@ -3,20 +3,57 @@ import { secretRef } from './common.js';
 
 /** The MQTT link to the centre's broker cluster. */
 
-export const mqttSchema = z.strictObject({
-  /** tried in order; the agent never assumes a single broker host */
-  urls: z.array(z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')).min(1),
-  prefix: z
-    .string()
-    .regex(/^[^#+/](?:[^#+]*[^#+/])?$/, 'expected a topic prefix without wildcards or a leading or trailing "/"')
-    .default('c5'),
-  /** 5 (MQTT 5, the default); 4 (MQTT 3.1.1) only for brokers that lack 5, such as the demo's */
-  protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5),
-  clientId: z.string().min(1).optional(),
-  username: secretRef.optional(),
-  password: secretRef.optional(),
-  keepaliveSeconds: z.number().int().positive().max(3600).default(30),
-  reconnectMinSeconds: z.number().positive().default(1),
-  reconnectMaxSeconds: z.number().positive().default(30),
-});
+const filePath = z.string().min(1);
 
+/** Mutual TLS: files on the box, read at start-up; the broker's certificate and name are always verified. */
+export const mqttTlsSchema = z
+  .strictObject({
+    /** PEM CA bundle that signed the broker's certificate; the system's CAs when omitted */
+    ca: filePath.optional(),
+    /** PEM client certificate and its key: the agent's identity (mutual TLS) */
+    cert: filePath.optional(),
+    key: filePath.optional(),
+    /** the name the broker's certificate must carry, when it differs from the URL's host (e.g. URLs by IP) */
+    serverName: z.string().min(1).optional(),
+  })
+  .superRefine((tls, ctx) => {
+    if ((tls.cert === undefined) !== (tls.key === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [tls.cert === undefined ? 'cert' : 'key'], message: 'a client certificate needs both cert and key' });
+    }
+  });
+
+const TLS_URL = /^(mqtts|wss|ssl):\/\//;
+
+export const mqttSchema = z
+  .strictObject({
+    /** tried in order; the agent never assumes a single broker host */
+    urls: z.array(z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')).min(1),
+    prefix: z
+      .string()
+      .regex(/^[^#+/](?:[^#+]*[^#+/])?$/, 'expected a topic prefix without wildcards or a leading or trailing "/"')
+      .default('c5'),
+    /** 5 (MQTT 5, the default); 4 (MQTT 3.1.1) only for brokers that lack 5, such as the demo's */
+    protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5),
+    clientId: z.string().min(1).optional(),
+    username: secretRef.optional(),
+    password: secretRef.optional(),
+    keepaliveSeconds: z.number().int().positive().max(3600).default(30),
+    reconnectMinSeconds: z.number().positive().default(1),
+    reconnectMaxSeconds: z.number().positive().default(30),
+    /** MQTT 5: how long the broker keeps the agent's session (clean start is always false) */
+    sessionExpirySeconds: z.number().int().min(0).max(4_294_967_295).default(3600),
+    /** MQTT 5: the broker discards an alert no subscriber took within this long */
+    messageExpirySeconds: z.number().int().positive().max(4_294_967_295).default(86_400),
+    tls: mqttTlsSchema.optional(),
+  })
+  .superRefine((mqtt, ctx) => {
+    if (mqtt.tls === undefined) return;
+    mqtt.urls.forEach((url, index) => {
+      if (!TLS_URL.test(url)) {
+        ctx.addIssue({ code: 'custom', path: ['urls', index], message: 'mqtt.tls is set, so every broker URL must be mqtts:// or wss://' });
+      }
+    });
+  });
+
+export type MqttConfig = z.output<typeof mqttSchema>;
+export type MqttTlsConfig = z.output<typeof mqttTlsSchema>;

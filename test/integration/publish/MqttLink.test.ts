@@ -6,8 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Clock, type Timer } from '../../../agent/clock.js';
 import { createRootLogger, type Logger } from '../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../agent/observe/metrics.js';
-import { MqttAlertSink } from '../../../agent/publish/MqttAlertSink.js';
+import { alertProperties, alertRecord } from '../../../agent/publish/alertMessage.js';
 import { MqttLink, PublishRefusedError, type MqttLinkDeps, type MqttSettings } from '../../../agent/publish/MqttLink.js';
+import type { Alert } from '../../../pipelines/alerts.js';
 import { PublishError } from '../../../pipelines/errors.js';
 import { makeAlert } from '../../helpers/alertFixture.js';
 import { freePort } from '../../helpers/freePort.js';
@@ -52,8 +53,16 @@ function settings(urls: string[], overrides: Partial<MqttSettings> = {}): MqttSe
     reconnectMaxSeconds: 0.8,
     username: 'agent',
     password: PASSWORD,
+    sessionExpirySeconds: 60,
+    messageExpirySeconds: 600,
     ...overrides,
   };
+}
+
+/** An alert as the delivery sends it: its topic, its JSON, QoS 1 with the alert properties. */
+function publishAlert(link: MqttLink, alert: Alert): Promise<void> {
+  const { topic, payload } = alertRecord(alert, { prefix: 'c5', siteId: SITE }, Date.now());
+  return link.publish(topic, payload, { qos: 1, retain: false, properties: alertProperties(600) });
 }
 
 const links: MqttLink[] = [];
@@ -181,10 +190,8 @@ describe('MqttLink against Mosquitto', () => {
     const alerts = await collector(broker.url, `c5/${SITE}/+/alerts`);
     link.start();
     await link.whenConnected(5_000);
-    const metrics = createAgentMetrics({ siteId: SITE, version: '0.1.0', defaultMetrics: false });
-    const sink = new MqttAlertSink({ link, prefix: 'c5', siteId: SITE, metrics, clock: systemClock });
     const alert = makeAlert({ cameraId: 'cam-7' });
-    await sink.publish(alert);
+    await publishAlert(link, alert);
     const got = await alerts.waitFor((m) => (m.payload as { id?: string }).id === alert.id, 5_000);
     expect(got.topic).toBe(`c5/${SITE}/cam-7/alerts`);
     expect(got.qos).toBe(1);
@@ -192,7 +199,9 @@ describe('MqttLink against Mosquitto', () => {
     expect(got.payload).toEqual(alert);
     expect(got.properties?.contentType).toBe('application/json');
     expect(got.properties?.userProperties).toEqual({ schema: 'c5.alert.v1' });
-    expect(await metrics.registry.getSingleMetricAsString('c5_agent_alerts_total')).toContain('outcome="published"} 1');
+    // The broker passes the expiry on, less the time it held the message.
+    expect(got.properties?.messageExpiryInterval).toBeGreaterThan(590);
+    expect(got.properties?.messageExpiryInterval).toBeLessThanOrEqual(600);
   });
 
   it('reconnects with backoff after a broker restart and delivers an alert published during the gap', async () => {
@@ -200,14 +209,13 @@ describe('MqttLink against Mosquitto', () => {
     const { link } = makeLink([broker.url], { clock, random: () => 0.5 });
     link.start();
     await link.whenConnected(5_000);
-    const sink = new MqttAlertSink({ link, prefix: 'c5', siteId: SITE, clock });
     const logStart = logLines.length;
 
     await broker.stop();
     await waitForConnection(link, false, 5_000);
     const alert = makeAlert({ cameraId: 'cam-2' });
     let acked = false;
-    const publishing = sink.publish(alert).then(() => (acked = true));
+    const publishing = publishAlert(link, alert).then(() => (acked = true));
     // Long enough for several failed attempts: 75 + 150 + 300 ms with min 0.1 s, max 0.8 s, jitter 0.5.
     await sleep(900);
     expect(acked).toBe(false);
@@ -238,7 +246,7 @@ describe('MqttLink against Mosquitto', () => {
     link.start();
     await link.whenConnected(5_000);
     const alert = makeAlert();
-    const publishing = new MqttAlertSink({ link, prefix: 'c5', siteId: SITE, clock: systemClock }).publish(alert);
+    const publishing = publishAlert(link, alert);
     expect(link.stats).toMatchObject({ held: 0, inflight: expect.any(Number) });
     expect(link.stats.inflight).toBeGreaterThan(0);
     // Same tick: the PUBACK cannot have arrived, so the message sits in MQTT.js's outgoing store.
@@ -247,6 +255,20 @@ describe('MqttLink against Mosquitto', () => {
     await publishing;
     expect(link.connected).toBe(true);
     await alerts.waitFor((m) => (m.payload as { id?: string }).id === alert.id, 5_000);
+  });
+
+  it('keeps a persistent MQTT 5 session: after a dropped connection the broker still has it', async () => {
+    // A client id no earlier test left a session for.
+    const { link, client } = makeLink([broker.url], { config: settings([broker.url], { clientId: 'c5-agent-session-test' }) });
+    link.start();
+    const sessionPresent: boolean[] = [];
+    client().on('connect', (connack) => sessionPresent.push(connack.sessionPresent));
+    await link.whenConnected(5_000);
+    expect(client().options).toMatchObject({ clean: false, properties: { sessionExpiryInterval: 60 } });
+    client().stream.destroy();
+    await waitForConnection(link, false, 5_000);
+    await waitForConnection(link, true, 5_000);
+    expect(sessionPresent).toEqual([false, true]);
   });
 
   it('fails over to the next broker URL when the first is dead', async () => {
@@ -284,7 +306,7 @@ describe('MqttLink against Mosquitto', () => {
     link.start();
     await link.whenConnected(5_000);
     const alert = makeAlert();
-    await new MqttAlertSink({ link, prefix: 'c5', siteId: SITE, clock: systemClock }).publish(alert);
+    await publishAlert(link, alert);
     const got = await alerts.waitFor((m) => (m.payload as { id?: string }).id === alert.id, 5_000);
     expect(got.qos).toBe(1);
     expect(got.properties?.userProperties).toBeUndefined();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokerEndpoint, reasonName } from '../../../../agent/publish/mqttWire.js';
+import { brokerEndpoint, describeConnectionError, reasonName } from '../../../../agent/publish/mqttWire.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 
 describe('brokerEndpoint', () => {
@@ -20,6 +20,12 @@ describe('brokerEndpoint', () => {
     expect(brokerEndpoint('mqtts://broker-2.c5.local').options.servername).toBe('broker-2.c5.local');
     expect(brokerEndpoint('mqtts://10.0.0.2').options.servername).toBeUndefined();
     expect(brokerEndpoint('mqtt://broker-2.c5.local').options.servername).toBeUndefined();
+  });
+
+  it('checks every TLS endpoint against mqtt.tls.serverName when one is set (URLs by IP address)', () => {
+    expect(brokerEndpoint('mqtts://10.0.0.2', 'broker.c5.example').options.servername).toBe('broker.c5.example');
+    expect(brokerEndpoint('wss://broker-2.c5.local/mqtt', 'broker.c5.example').options.servername).toBe('broker.c5.example');
+    expect(brokerEndpoint('mqtt://10.0.0.2', 'broker.c5.example').options.servername).toBeUndefined();
   });
 
   it('never gives a TCP endpoint a path (MQTT.js would treat it as a Unix socket)', () => {
@@ -51,5 +57,24 @@ describe('reasonName', () => {
     expect(reasonName(0x95)).toBe('packet_too_large');
     expect(reasonName(0)).toBe('success');
     expect(reasonName(0xfe)).toBe('reason_0xfe');
+  });
+});
+
+describe('describeConnectionError', () => {
+  const failure = (code: unknown, message = 'x'): Error & { code?: unknown } => Object.assign(new Error(message), { code });
+
+  it('says which side of a TLS handshake refused what, and which setting to look at', () => {
+    expect(describeConnectionError(failure('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'))).toBe(
+      'TLS: the broker requires a client certificate and none was sent (set mqtt.tls.cert and mqtt.tls.key) [ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED]',
+    );
+    expect(describeConnectionError(failure('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'))).toContain('not signed by a CA the broker trusts');
+    expect(describeConnectionError(failure('SELF_SIGNED_CERT_IN_CHAIN'))).toContain('set mqtt.tls.ca');
+    expect(describeConnectionError(failure('ERR_TLS_CERT_ALTNAME_INVALID'))).toContain('mqtt.tls.serverName');
+  });
+
+  it('names CONNACK reason codes, and keeps the first line of anything else', () => {
+    expect(describeConnectionError(failure(0x87))).toBe('not_authorized (0x87)');
+    expect(describeConnectionError(failure('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'))).toBe('ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1');
+    expect(describeConnectionError(failure(undefined, 'first line\n  at openssl.c:12'))).toBe('first line');
   });
 });

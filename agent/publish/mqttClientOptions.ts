@@ -1,0 +1,46 @@
+import type { IClientOptions } from 'mqtt';
+import type { MqttConfig } from '../../pipelines/config/mqttSchema.js';
+import type { TlsMaterial } from './tlsFiles.js';
+
+export interface ClientOptionsInput {
+  /** username/password already resolved from their secret references */
+  readonly config: MqttConfig;
+  readonly clientId: string;
+  readonly connectTimeoutMs: number;
+  readonly tls: TlsMaterial | undefined;
+  readonly will: NonNullable<IClientOptions['will']>;
+}
+
+/** The MQTT.js options of the agent's connection; where it connects is set per attempt (failover). */
+export function mqttClientOptions(input: ClientOptionsInput): IClientOptions {
+  const { config, tls } = input;
+  const options: IClientOptions = {
+    // MQTT 5 unless the site names a broker that only speaks 3.1.1; reason codes and message
+    // properties then simply do not exist on the wire.
+    protocolVersion: config.protocolVersion,
+    clientId: input.clientId,
+    keepalive: config.keepaliveSeconds,
+    connectTimeout: input.connectTimeoutMs,
+    // We schedule reconnects ourselves: MQTT.js retries at one fixed period and only on one URL.
+    reconnectPeriod: 0,
+    manualConnect: true,
+    // A persistent session: the broker keeps the agent's subscriptions and in-flight QoS 1 state
+    // across a dropped connection for sessionExpirySeconds, and MQTT.js keeps every in-flight
+    // QoS 1 callback pending instead of failing it (it flushes them only for clean clients).
+    clean: false,
+    // Stats (QoS 0) are worthless once stale; only QoS 1 is held while offline.
+    queueQoSZero: false,
+    will: input.will,
+  };
+  if (config.protocolVersion === 5) options.properties = { sessionExpiryInterval: config.sessionExpirySeconds };
+  if (config.username !== undefined) options.username = config.username;
+  if (config.password !== undefined) options.password = config.password;
+  if (tls) {
+    // Node's defaults, stated: the broker's chain and name are always checked.
+    options.rejectUnauthorized = true;
+    if (tls.ca) options.ca = tls.ca;
+    if (tls.cert) options.cert = tls.cert;
+    if (tls.key) options.key = tls.key;
+  }
+  return options;
+}
