@@ -1,0 +1,68 @@
+import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { formatIssues } from '../../pipelines/config/siteConfig.js';
+import { ConfigError, toError } from '../../pipelines/errors.js';
+import { keyIdSchema, readPublicKey } from './signing.js';
+
+/**
+ * The keys allowed to sign config pushes: `{keys: [{keyId, publicKey, notAfter?}]}`. `publicKey`
+ * is PEM (SPKI) or the 32 raw Ed25519 bytes in base64; after `notAfter` (UTC) a key signs nothing.
+ */
+
+export const trustedKeysSchema = z.strictObject({
+  keys: z.array(
+    z.strictObject({
+      keyId: keyIdSchema,
+      publicKey: z.string().min(1),
+      notAfter: z.iso.datetime({ offset: false }).optional(),
+    }),
+  ),
+});
+
+export type TrustedKeysFile = z.output<typeof trustedKeysSchema>;
+
+export interface TrustedKey {
+  readonly keyId: string;
+  readonly key: KeyObject;
+  /** epoch ms; undefined: no end */
+  readonly notAfter: number | undefined;
+}
+
+/** Parses and checks a trusted-keys document; throws ConfigError `trusted_keys_invalid` naming the entry. */
+export function parseTrustedKeys(text: string, source: string): Map<string, TrustedKey> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('trusted_keys_invalid', `${source}: not JSON (${toError(error).message})`);
+  }
+  const result = trustedKeysSchema.safeParse(document);
+  if (!result.success) {
+    throw new ConfigError('trusted_keys_invalid', `${source}: ${formatIssues(result.error.issues, document).join('; ')}`);
+  }
+  const keys = new Map<string, TrustedKey>();
+  result.data.keys.forEach((entry, index) => {
+    if (keys.has(entry.keyId)) throw new ConfigError('trusted_keys_invalid', `${source}: keys[${index}].keyId: duplicate key id "${entry.keyId}"`);
+    let key: KeyObject;
+    try {
+      key = readPublicKey(entry.publicKey);
+    } catch (error) {
+      throw new ConfigError('trusted_keys_invalid', `${source}: keys[${index}].publicKey: ${toError(error).message}`);
+    }
+    keys.set(entry.keyId, { keyId: entry.keyId, key, notAfter: entry.notAfter === undefined ? undefined : Date.parse(entry.notAfter) });
+  });
+  return keys;
+}
+
+/** Read on every push, so adding or removing a key takes effect without a restart. */
+export function loadTrustedKeys(path: string): Map<string, TrustedKey> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (toError(error) as NodeJS.ErrnoException).code ?? toError(error).message;
+    throw new ConfigError('trusted_keys_unreadable', `cannot read trusted keys file ${path} (${reason})`);
+  }
+  return parseTrustedKeys(text, path);
+}

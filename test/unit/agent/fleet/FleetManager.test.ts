@@ -1,0 +1,291 @@
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LoadedSiteConfig } from '../../../../agent/config/loadSiteConfig.js';
+import type { ConfigState } from '../../../../agent/fleet/configState.js';
+import { FleetManager, type FleetLink, type FleetTarget, type PushOutcome } from '../../../../agent/fleet/FleetManager.js';
+import { FleetStateStore } from '../../../../agent/fleet/FleetStateStore.js';
+import { parseConfigBytes } from '../../../../agent/fleet/parseConfigBytes.js';
+import type { AuditEntry } from '../../../../agent/observe/auditRecord.js';
+import { createRootLogger } from '../../../../agent/observe/logger.js';
+import { createAgentMetrics, type AgentMetrics } from '../../../../agent/observe/metrics.js';
+import type { PublishOptions } from '../../../../agent/publish/MqttLink.js';
+import type { SiteConfigDiff } from '../../../../pipelines/config/diffSiteConfig.js';
+import type { CameraStatus } from '../../../../pipelines/stages.js';
+import { createSigner, writeTrustedKeys } from '../../../helpers/fleetSigner.js';
+import { ManualClock } from '../../../helpers/manualClock.js';
+import { waitFor } from '../../../helpers/recordingListener.js';
+
+/**
+ * The push life cycle against a stand-in for the running agent (the real one, with ffmpeg and
+ * Mosquitto, is in test/integration/fleet): state files on disk, a manual clock for probation.
+ */
+
+const signer = createSigner('centre-1');
+
+function siteYaml(dir: string, version: number, cameras: Record<string, string>, extra = ''): string {
+  const list = Object.entries(cameras)
+    .map(([id, url]) => `  - id: ${id}\n    source: { url: "${url}" }\n${extra}`)
+    .join('');
+  return (
+    `version: ${version}\nsite: { id: site-a }\nmqtt: { urls: ["mqtt://127.0.0.1:1883"] }\n` +
+    `fleet: { trustedKeysFile: "${join(dir, 'keys.json')}", stateDir: "${join(dir, 'state')}", dropDir: "${join(dir, 'drop')}", probationSeconds: 10 }\n` +
+    `cameras:\n${list}`
+  );
+}
+
+const ZONE = '    zones: [{ id: z, polygon: [[0, 0], [1, 0], [1, 1]] }]\n';
+
+class FakeSite implements FleetTarget {
+  loaded: LoadedSiteConfig;
+  readonly applied: { version: number; diff: SiteConfigDiff }[] = [];
+  readonly frames = new Map<string, number>();
+  readonly statuses = new Map<string, CameraStatus>();
+  failNextApply = false;
+  constructor(loaded: LoadedSiteConfig) {
+    this.loaded = loaded;
+  }
+  async applyConfig(next: LoadedSiteConfig, diff: SiteConfigDiff): Promise<void> {
+    if (this.failNextApply) {
+      this.failNextApply = false;
+      throw new Error('model registry exploded');
+    }
+    this.loaded = next;
+    this.applied.push({ version: next.config.version, diff });
+  }
+  cameraProgress(cameraId: string): { frames: number; status: CameraStatus | undefined } {
+    return { frames: this.frames.get(cameraId) ?? 0, status: this.statuses.get(cameraId) };
+  }
+  deliver(cameraId: string): void {
+    this.frames.set(cameraId, 5);
+    this.statuses.set(cameraId, { cameraId, state: 'online', since: 0 });
+  }
+}
+
+class FakeLink implements FleetLink {
+  readonly published: { topic: string; state: ConfigState; options: PublishOptions }[] = [];
+  readonly versions: number[] = [];
+  handler: ((payload: Buffer) => void) | undefined;
+  subscribed: { topic: string; qos: number } | undefined;
+  subscribe(topic: string, qos: 0 | 1, handler: (payload: Buffer) => void): () => void {
+    this.subscribed = { topic, qos };
+    this.handler = handler;
+    return () => (this.handler = undefined);
+  }
+  async publish(topic: string, payload: string, options: PublishOptions): Promise<void> {
+    this.published.push({ topic, state: JSON.parse(payload) as ConfigState, options });
+  }
+  setConfigVersion(version: number): void {
+    this.versions.push(version);
+  }
+  get states(): ConfigState[] {
+    return this.published.map((message) => message.state);
+  }
+}
+
+interface Harness {
+  dir: string;
+  site: FakeSite;
+  link: FakeLink;
+  clock: ManualClock;
+  metrics: AgentMetrics;
+  audit: AuditEntry[];
+  store: FleetStateStore;
+  fleet: FleetManager;
+  yaml(version: number, cameras: Record<string, string>, extra?: string): string;
+}
+
+const running: FleetManager[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((fleet) => fleet.stop()));
+});
+
+function setup(options: { dir?: string; version?: number } = {}): Harness {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'c5-fleet-'));
+  writeTrustedKeys(join(dir, 'keys.json'), [signer]);
+  const yaml = (version: number, cameras: Record<string, string>, extra = ''): string => siteYaml(dir, version, cameras, extra);
+  const site = new FakeSite(parseConfigBytes(Buffer.from(yaml(options.version ?? 5, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.1/b' })), 'site.yaml', {}));
+  const link = new FakeLink();
+  const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
+  const metrics = createAgentMetrics({ siteId: 'site-a', version: 't', configVersion: 5, defaultMetrics: false });
+  const audit: AuditEntry[] = [];
+  const store = new FleetStateStore(join(dir, 'state'));
+  const fleet = new FleetManager({
+    target: site,
+    link,
+    store,
+    clock,
+    logger: createRootLogger({ level: 'silent' }),
+    metrics,
+    env: {},
+    audit: { append: (entry) => void audit.push(entry) },
+  });
+  running.push(fleet);
+  return { dir, site, link, clock, metrics, audit, store, fleet, yaml };
+}
+
+async function applyTotal(metrics: AgentMetrics, result: string): Promise<number> {
+  const metric = await metrics.configApplyTotal.get();
+  return metric.values.find((value) => value.labels['result'] === result)?.value ?? 0;
+}
+
+/** Lets the manager reach its probation timer (it awaits real file writes first). */
+async function untilProbation(clock: ManualClock): Promise<void> {
+  await waitFor('the probation timer', () => clock.pendingCount > 0, 5_000, 5);
+}
+
+describe('FleetManager', () => {
+  it('subscribes to the push topic at QoS 1 and ignores an empty (cleared) retained message', async () => {
+    const { fleet, link, site } = setup();
+    fleet.start();
+    expect(link.subscribed).toEqual({ topic: 'c5/site-a/config/push', qos: 1 });
+    link.handler!(Buffer.alloc(0));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(link.published).toEqual([]);
+    expect(site.applied).toEqual([]);
+  });
+
+  it('persists a bootstrap version above the stored high-water mark when it starts', async () => {
+    const { fleet, store } = setup();
+    expect(store.readHighWaterMark()).toBeUndefined();
+    fleet.start();
+    await waitFor('the high-water mark on disk', () => store.readHighWaterMark()?.version === 5, 5_000);
+  });
+
+  it('applies a rules-only push at once, persists it, raises the high-water mark and reports it retained', async () => {
+    const { fleet, site, link, metrics, audit, store, yaml } = setup();
+    const text = yaml(6, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.1/b' }, ZONE);
+    const outcome = (await fleet.receive(signer.push(text), 'mqtt', 'mqtt push')) as ConfigState;
+    expect(outcome).toMatchObject({ status: 'applied', version: 6, keyId: 'centre-1', origin: 'mqtt', running: { version: 6 } });
+    expect(outcome.changes).toEqual({ added: [], removed: [], restarted: [], reconfigured: ['a', 'b'] });
+    expect(site.applied.map((a) => a.version)).toEqual([6]);
+    expect(link.published).toHaveLength(1);
+    expect(link.published[0]).toMatchObject({ topic: 'c5/site-a/config/state', options: { qos: 1, retain: true } });
+    expect(link.versions).toEqual([6]);
+    expect(await applyTotal(metrics, 'applied')).toBe(1);
+    expect((await metrics.configVersion.get()).values[0]?.value).toBe(6);
+    expect(Buffer.from(store.readLastKnownGood()!.payload, 'base64').toString()).toBe(text);
+    expect(store.readHighWaterMark()?.version).toBe(6);
+    expect(fleet.versionHighWaterMark).toBe(6);
+    expect(audit.map((entry) => entry.type)).toEqual(['config_push_accepted', 'config_push_applied']);
+    expect(audit[1]).toMatchObject({ version: 6, sha256: outcome.sha256, running: { version: 6 } });
+  });
+
+  it('keeps a config that restarts a camera only after the probation window sees it deliver frames', async () => {
+    const { fleet, site, clock, store, yaml } = setup();
+    const pending = fleet.receive(signer.push(yaml(6, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.2/b' })), 'mqtt', 'mqtt push');
+    await untilProbation(clock);
+    expect(site.loaded.config.version).toBe(6);
+    expect(store.readLastKnownGood()).toBeUndefined();
+    site.deliver('b');
+    clock.advance(10_000);
+    expect(await pending).toMatchObject({ status: 'applied', version: 6, changes: { restarted: ['b'] } });
+    expect(store.readLastKnownGood()?.version).toBe(6);
+  });
+
+  it('rolls back when a restarted camera delivers nothing within probation, and says why', async () => {
+    const { fleet, site, clock, link, store, metrics, audit, yaml } = setup();
+    const before = site.loaded;
+    const pending = fleet.receive(signer.push(yaml(6, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.9.9.9/b' })), 'mqtt', 'mqtt push');
+    await untilProbation(clock);
+    site.statuses.set('b', { cameraId: 'b', state: 'offline', reason: 'unreachable', detail: 'Connection refused', since: 0 });
+    clock.advance(10_000);
+    const state = (await pending) as ConfigState;
+    expect(state).toMatchObject({ status: 'rolled_back', version: 6, reason: 'probation_failed', running: { version: 5, sha256: before.sha256 } });
+    expect(state.error).toBe('camera "b" delivered no frame within 10 s (offline: unreachable, Connection refused)');
+    expect(site.loaded).toBe(before);
+    expect(site.applied.map((a) => a.version)).toEqual([6, 5]);
+    expect(site.applied[1]!.diff.restarted.map((c) => c.id)).toEqual(['b']);
+    expect(link.versions).toEqual([6, 5]);
+    expect(store.readLastKnownGood()).toBeUndefined();
+    // tried once: the same version cannot be pushed again
+    expect(store.readHighWaterMark()?.version).toBe(6);
+    expect(await applyTotal(metrics, 'rolled_back')).toBe(1);
+    expect(audit.map((entry) => entry.type)).toEqual(['config_push_accepted', 'config_push_rolled_back']);
+    expect(audit[1]).toMatchObject({ reason: 'probation_failed', version: 6, running: { version: 5 } });
+  });
+
+  it('rolls back at once when applying throws', async () => {
+    const { fleet, site, yaml } = setup();
+    site.failNextApply = true;
+    const state = await fleet.receive(signer.push(yaml(6, { a: 'rtsp://10.0.0.1/a' })), 'mqtt', 'mqtt push');
+    expect(state).toMatchObject({ status: 'rolled_back', reason: 'apply_failed', error: 'applying failed: model registry exploded', running: { version: 5 } });
+  });
+
+  it('rejects without touching the running config, and counts each rejection', async () => {
+    const { fleet, site, link, metrics, store, audit, yaml } = setup();
+    const forged = createSigner('centre-1').push(yaml(6, { a: 'rtsp://10.0.0.1/a' }));
+    expect(await fleet.receive(forged, 'mqtt', 'mqtt push')).toMatchObject({ status: 'rejected', reason: 'bad_signature', version: null, sha256: null });
+    expect(await fleet.receive(signer.push(yaml(4, { a: 'rtsp://10.0.0.1/a' })), 'mqtt', 'mqtt push')).toMatchObject({ status: 'rejected', reason: 'stale_version', version: 4 });
+    expect(site.applied).toEqual([]);
+    expect(site.loaded.config.version).toBe(5);
+    expect(link.states.map((s) => s.running.version)).toEqual([5, 5]);
+    expect(await applyTotal(metrics, 'rejected')).toBe(2);
+    expect(store.readHighWaterMark()).toBeUndefined();
+    expect(audit.map((entry) => [entry.type, entry['reason']])).toEqual([
+      ['config_push_rejected', 'bad_signature'],
+      ['config_push_rejected', 'stale_version'],
+    ]);
+  });
+
+  it('ignores the accepted envelope delivered again and the running config pushed again, even after a restart', async () => {
+    const first = setup();
+    const push = signer.push(first.yaml(6, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.1/b' }, ZONE));
+    await first.fleet.receive(push, 'mqtt', 'mqtt push');
+    expect(await first.fleet.receive(push, 'mqtt', 'mqtt push')).toEqual({ status: 'unchanged' });
+    await first.fleet.stop();
+
+    const restarted = setup({ dir: first.dir, version: 6 });
+    restarted.site.loaded = first.site.loaded;
+    expect(restarted.fleet.versionHighWaterMark).toBe(6);
+    expect(await restarted.fleet.receive(push, 'mqtt', 'mqtt push')).toEqual({ status: 'unchanged' });
+    // a fresh signature over the same bytes is another envelope, but still the config that runs
+    const resigned = signer.push(first.yaml(6, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.1/b' }, ZONE), { expiresAt: new Date('2030-01-01T00:00:00Z') });
+    expect(await restarted.fleet.receive(resigned, 'mqtt', 'mqtt push')).toEqual({ status: 'unchanged' });
+    expect(restarted.link.published).toEqual([]);
+  });
+
+  it('handles one push at a time: a push waiting behind a probation is superseded by a newer one', async () => {
+    const { fleet, site, clock, yaml } = setup();
+    const cameras = { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.2/b' };
+    const first = fleet.receive(signer.push(yaml(6, cameras)), 'mqtt', 'mqtt push');
+    await untilProbation(clock);
+    const second = fleet.receive(signer.push(yaml(7, cameras, ZONE)), 'mqtt', 'mqtt push');
+    const third = fleet.receive(signer.push(yaml(8, cameras, ZONE)), 'drop_folder', 'drop folder v8.json');
+    expect(await second).toMatchObject({ status: 'rejected', reason: 'superseded' });
+    site.deliver('b');
+    clock.advance(10_000);
+    expect(await first).toMatchObject({ status: 'applied', version: 6 });
+    expect(await third).toMatchObject({ status: 'applied', version: 8, origin: 'drop_folder' });
+    expect(site.applied.map((a) => a.version)).toEqual([6, 8]);
+  });
+
+  it('on stop during probation keeps neither verdict: nothing persisted, nothing reported', async () => {
+    const { fleet, clock, link, store, yaml } = setup();
+    const pending = fleet.receive(signer.push(yaml(6, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.2/b' })), 'mqtt', 'mqtt push');
+    await untilProbation(clock);
+    await fleet.stop();
+    expect(await pending).toEqual({ status: 'ignored' });
+    expect(store.readLastKnownGood()).toBeUndefined();
+    expect(link.published).toEqual([]);
+    expect(await fleet.receive(Buffer.from('{}'), 'mqtt', 'mqtt push')).toEqual({ status: 'ignored' });
+  });
+
+  it('takes envelopes from the drop folder and renames each after its outcome', async () => {
+    const { fleet, site, dir, clock, yaml } = setup();
+    const drop = join(dir, 'drop');
+    fleet.start();
+    await waitFor('the drop folder', () => existsSync(drop), 5_000, 5);
+    writeFileSync(join(drop, 'a-v6.json'), signer.push(yaml(6, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.1/b' }, ZONE)));
+    writeFileSync(join(drop, 'b-huge.json'), Buffer.alloc(2 * 1024 * 1024, 0x20));
+    writeFileSync(join(drop, 'notes.txt'), 'not an envelope');
+    const handled = (): boolean => {
+      clock.advance(2_000);
+      return readdirSync(drop).filter((name) => name.endsWith('.json')).length === 0;
+    };
+    await waitFor('both files handled', handled, 5_000);
+    expect(readdirSync(drop).sort()).toEqual(['a-v6.json.applied', 'b-huge.json.rejected', 'notes.txt']);
+    expect(site.loaded.config.version).toBe(6);
+  });
+});
