@@ -1,14 +1,26 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { isLoopbackHost, type MetricsAuthSettings } from '../../pipelines/config/metricsSchema.js';
 import { ObserveError, toError } from '../../pipelines/errors.js';
 import type { Logger } from './logger.js';
-
 
 export interface Readiness {
   readonly ready: boolean;
   /** machine-readable, e.g. `mqtt_disconnected`, `camera_offline:gate-1` */
   readonly reasons: readonly string[];
+}
+
+/** Resolved credentials (never references): a bearer token, or a basic-auth pair. */
+export type MetricsAuth = { readonly bearerToken: string } | { readonly username: string; readonly password: string };
+
+/** The validated `metrics.auth` section (secrets already resolved) as the server takes it. */
+export function metricsAuthFrom(settings: MetricsAuthSettings | undefined): MetricsAuth | undefined {
+  if (!settings) return undefined;
+  if (settings.bearerToken !== undefined) return { bearerToken: settings.bearerToken };
+  if (settings.username !== undefined && settings.password !== undefined) return { username: settings.username, password: settings.password };
+  throw new ObserveError('auth_invalid', 'metrics.auth needs bearerToken, or username and password');
 }
 
 export interface HttpServerDeps {
@@ -19,14 +31,22 @@ export interface HttpServerDeps {
   readonly registry: Registry;
   readonly readiness: () => Readiness;
   readonly logger: Logger;
+  /**
+   * Required for a non-loopback host. Guards /metrics and /readyz; /healthz stays open so a
+   * container HEALTHCHECK or a watchdog on the box needs no secret, and it says no more than "ok".
+   */
+  readonly auth?: MetricsAuth;
 }
 
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 export const DEFAULT_METRICS_PORT = 9464;
 
+const PROTECTED_PATHS = new Set(['/metrics', '/readyz']);
+
 /**
  * `/metrics` (Prometheus text), `/healthz` (the process answers), `/readyz` (the agent can do its
  * job: 503 with reasons otherwise). Nothing else, so the port exposes no more than it must.
+ * Listening beyond loopback needs credentials; a request without the right ones gets 401.
  */
 export class HttpServer {
   private readonly deps: HttpServerDeps;
@@ -53,6 +73,12 @@ export class HttpServer {
     if (this.server) return;
     const host = this.deps.host ?? DEFAULT_METRICS_HOST;
     const port = this.deps.port ?? DEFAULT_METRICS_PORT;
+    if (!isLoopbackHost(host) && !this.deps.auth) {
+      throw new ObserveError(
+        'auth_required',
+        `refusing to serve metrics on ${host}:${port} without credentials: set metrics.auth (a bearer token or username and password) or bind 127.0.0.1`,
+      );
+    }
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.deps.logger.error({ err: toError(error), path: req.url }, 'metrics endpoint failed');
@@ -107,6 +133,11 @@ export class HttpServer {
       send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
       return;
     }
+    if (PROTECTED_PATHS.has(path) && this.deps.auth && !isAuthorized(req.headers.authorization, this.deps.auth)) {
+      res.setHeader('WWW-Authenticate', 'bearerToken' in this.deps.auth ? 'Bearer realm="c5-agent"' : 'Basic realm="c5-agent", charset="UTF-8"');
+      send(res, 401, 'text/plain; charset=utf-8', 'unauthorized\n', req.method === 'HEAD');
+      return;
+    }
     if (path === '/metrics') {
       const body = await this.deps.registry.metrics();
       send(res, 200, this.deps.registry.contentType, body, req.method === 'HEAD');
@@ -129,6 +160,28 @@ export class HttpServer {
       return { ready: false, reasons: ['readiness_check_failed'] };
     }
   }
+}
+
+/** Compares digests, so neither the content nor the length of a secret leaks through timing. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function isAuthorized(header: string | undefined, auth: MetricsAuth): boolean {
+  const match = /^(\S+)\s+(\S+)\s*$/.exec(header ?? '');
+  const scheme = match?.[1]?.toLowerCase();
+  const credentials = match?.[2] ?? '';
+  if ('bearerToken' in auth) return scheme === 'bearer' && sameSecret(credentials, auth.bearerToken);
+  if (scheme !== 'basic') return false;
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  // Both halves are compared before deciding, so a right username takes no less time than a wrong one.
+  const userOk = sameSecret(decoded.slice(0, colon), auth.username);
+  const passwordOk = sameSecret(decoded.slice(colon + 1), auth.password);
+  return userOk && passwordOk;
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headOnly = false): void {

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AUDIT_FAILURE_REASONS } from './AuditLog.js';
 
 /**
  * Every metric the agent exports (DESIGN.md, "Metrics"). Base units (seconds), `_total` on
@@ -18,17 +19,44 @@ export type FrameOutcome = (typeof FRAME_OUTCOMES)[number];
 export const ALERT_OUTCOMES = ['published', 'failed'] as const;
 export type AlertOutcome = (typeof ALERT_OUTCOMES)[number];
 
-/** 0.5 ms .. 2 s: one pipeline stage on one frame. */
-export const STAGE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2];
+/** Results of a config push (DESIGN.md, "Configuration"); every one exists from start-up at 0. */
+export const CONFIG_APPLY_RESULTS = ['applied', 'rejected', 'rolled_back'] as const;
+export type ConfigApplyResult = (typeof CONFIG_APPLY_RESULTS)[number];
+
+/**
+ * 0.25 ms .. 2 s: one pipeline stage on one frame. Pre- and postprocessing take well under a
+ * millisecond on x86 (README, "Measured figures"), so the low end is finer than inference's.
+ */
+export const STAGE_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2];
+/**
+ * 1 ms .. 2 s: one model call. Dense between 5 and 100 ms, where YOLOX-Nano lands on x86 and ARM
+ * boards, so p95 moves visibly when a box starts to struggle.
+ */
+export const INFERENCE_BUCKETS = [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2];
 /** 5 ms .. 10 s: frame capture to broker PUBACK, including broker round trips and outages shorter than 10 s. */
-export const FRAME_TO_ALERT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const FRAME_TO_ALERT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** A model in use, as `c5_agent_info` names it. */
+export interface LoadedModel {
+  readonly name: string;
+  readonly sha256: string;
+}
+
+/**
+ * `yolox-nano@e8af…,other@12ab…`: sorted, so the label (and the series) only changes when the
+ * set of models or a digest does. One series per agent whatever the number of models.
+ */
+export function modelsLabel(models: readonly LoadedModel[]): string {
+  return [...new Set(models.map((model) => `${model.name}@${model.sha256}`))].sort().join(',');
+}
 
 export interface AgentMetrics {
   readonly registry: Registry;
-  readonly info: Gauge<'version' | 'site' | 'config_version'>;
+  readonly info: Gauge<'version' | 'site' | 'config_version' | 'models'>;
   readonly cameraUp: Gauge<'camera'>;
   readonly framesTotal: Counter<'camera' | 'outcome'>;
   readonly cameraRestartsTotal: Counter<'camera' | 'reason'>;
+  readonly hwDecodeFallbacksTotal: Counter<'camera' | 'preset'>;
   readonly stageSeconds: Histogram<'stage'>;
   readonly frameToAlertSeconds: Histogram;
   readonly inferenceSeconds: Histogram<'model'>;
@@ -40,8 +68,11 @@ export interface AgentMetrics {
   readonly outboxMessages: Gauge;
   readonly outboxOldestAgeSeconds: Gauge;
   readonly outboxDroppedTotal: Counter<'reason'>;
+  readonly auditWriteFailuresTotal: Counter<'reason'>;
   /** moves `info` and `config_version` to the config now applied */
   setConfigVersion(version: number): void;
+  /** moves `info` to the models now loaded (name and sha256 of each) */
+  setModels(models: readonly LoadedModel[]): void;
 }
 
 export interface AgentMetricsOptions {
@@ -77,13 +108,13 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
 
   const info = new Gauge({
     name: name('info'),
-    help: 'Agent build and configuration; the value is always 1',
-    labelNames: ['version', 'site', 'config_version'] as const,
+    help: 'Agent build, site, config version and loaded models (name@sha256, comma-separated); the value is always 1',
+    labelNames: ['version', 'site', 'config_version', 'models'] as const,
     registers,
   });
   const cameraUp = new Gauge({
     name: name('camera_up'),
-    help: 'Whether the camera is delivering frames (1) or not (0)',
+    help: 'Whether the camera is delivering frames (1) or not (0); unit: boolean',
     labelNames: ['camera'] as const,
     registers,
   });
@@ -99,24 +130,30 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     labelNames: ['camera', 'reason'] as const,
     registers,
   });
+  const hwDecodeFallbacksTotal = new Counter({
+    name: name('hw_decode_fallbacks_total'),
+    help: 'Cameras switched to software decoding because their hardware-decoding preset failed to start; unit: fallbacks',
+    labelNames: ['camera', 'preset'] as const,
+    registers,
+  });
   const stageSeconds = new Histogram({
     name: name('stage_seconds'),
-    help: 'Time spent in one pipeline stage for one frame, in seconds',
+    help: 'Time spent in one pipeline stage (decode, preprocess, inference, postprocess, policy, publish) for one frame; unit: seconds',
     labelNames: ['stage'] as const,
     buckets: STAGE_BUCKETS,
     registers,
   });
   const frameToAlertSeconds = new Histogram({
     name: name('frame_to_alert_seconds'),
-    help: 'Time from frame capture to broker acknowledgement (PUBACK) of the alert it produced, in seconds',
+    help: 'Time from frame capture to broker acknowledgement (PUBACK) of the alert it produced; unit: seconds',
     buckets: FRAME_TO_ALERT_BUCKETS,
     registers,
   });
   const inferenceSeconds = new Histogram({
     name: name('inference_seconds'),
-    help: 'Time for one model inference call, per model, in seconds',
+    help: 'Time for one model inference call, per model; unit: seconds',
     labelNames: ['model'] as const,
-    buckets: STAGE_BUCKETS,
+    buckets: INFERENCE_BUCKETS,
     registers,
   });
   const alertsTotal = new Counter({
@@ -127,7 +164,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   });
   const mqttConnected = new Gauge({
     name: name('mqtt_connected'),
-    help: 'Whether the MQTT link to the broker is up (1) or not (0)',
+    help: 'Whether the MQTT link to the broker is up (1) or not (0); unit: boolean',
     registers,
   });
   const mqttPublishFailuresTotal = new Counter({
@@ -138,7 +175,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   });
   const configVersion = new Gauge({
     name: name('config_version'),
-    help: 'Version number of the site config in effect (0 before one is applied)',
+    help: 'Version number of the site config in effect (0 before one is applied); unit: version number',
     registers,
   });
 
@@ -155,7 +192,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   });
   const outboxOldestAgeSeconds = new Gauge({
     name: name('outbox_oldest_age_seconds'),
-    help: 'Age of the oldest alert waiting in the outbox, in seconds (0 when empty)',
+    help: 'Age of the oldest alert waiting in the outbox (0 when empty); unit: seconds',
     registers,
   });
   const outboxDroppedTotal = new Counter({
@@ -164,17 +201,36 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     labelNames: ['reason'] as const,
     registers,
   });
+  const auditWriteFailuresTotal = new Counter({
+    name: name('audit_write_failures_total'),
+    help: 'Audit log failures, by reason (write: a record lost; fsync: a batch not made durable; torn_tail: a partial line found at open); unit: failures',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of AUDIT_FAILURE_REASONS) auditWriteFailuresTotal.inc({ reason }, 0);
 
   // Series that exist from start-up let dashboards use rate() without gaps before the first event.
   for (const stage of STAGES) stageSeconds.zero({ stage });
+  for (const result of CONFIG_APPLY_RESULTS) configApplyTotal.inc({ result }, 0);
   mqttConnected.set(0);
 
-  const setConfigVersion = (version: number): void => {
+  let currentConfigVersion = options.configVersion ?? 0;
+  let currentModels = '';
+  // One series at a time: the old label set goes, so joins on `info` never see two per agent.
+  const publishInfo = (): void => {
     info.reset();
-    info.set({ version: options.version, site: options.siteId, config_version: String(version) }, 1);
+    info.set({ version: options.version, site: options.siteId, config_version: String(currentConfigVersion), models: currentModels }, 1);
+  };
+  const setConfigVersion = (version: number): void => {
+    currentConfigVersion = version;
+    publishInfo();
     configVersion.set(version);
   };
-  setConfigVersion(options.configVersion ?? 0);
+  const setModels = (models: readonly LoadedModel[]): void => {
+    currentModels = modelsLabel(models);
+    publishInfo();
+  };
+  setConfigVersion(currentConfigVersion);
 
   return {
     registry,
@@ -182,6 +238,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     cameraUp,
     framesTotal,
     cameraRestartsTotal,
+    hwDecodeFallbacksTotal,
     stageSeconds,
     frameToAlertSeconds,
     inferenceSeconds,
@@ -193,6 +250,8 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     outboxMessages,
     outboxOldestAgeSeconds,
     outboxDroppedTotal,
+    auditWriteFailuresTotal,
     setConfigVersion,
+    setModels,
   };
 }

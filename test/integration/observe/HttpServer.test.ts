@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpServer, type Readiness } from '../../../agent/observe/HttpServer.js';
+import { HttpServer, metricsAuthFrom, type MetricsAuth, type Readiness } from '../../../agent/observe/HttpServer.js';
 import { ObserveError } from '../../../pipelines/errors.js';
 import { PROMTOOL, promtoolCheckMetrics } from '../../helpers/promtool.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
@@ -9,9 +9,9 @@ import { createAgentMetrics, type AgentMetrics } from '../../../agent/observe/me
 const logger = createRootLogger({ level: 'silent' });
 const servers: HttpServer[] = [];
 
-async function startServer(readiness: () => Readiness = () => ({ ready: true, reasons: [] }), metrics?: AgentMetrics) {
+async function startServer(readiness: () => Readiness = () => ({ ready: true, reasons: [] }), metrics?: AgentMetrics, auth?: MetricsAuth) {
   const m = metrics ?? createAgentMetrics({ siteId: 'site-a', version: '0.1.0', configVersion: 4 });
-  const server = new HttpServer({ host: '127.0.0.1', port: 0, registry: m.registry, readiness, logger });
+  const server = new HttpServer({ host: '127.0.0.1', port: 0, registry: m.registry, readiness, logger, ...(auth ? { auth } : {}) });
   servers.push(server);
   await server.start();
   return { server, metrics: m };
@@ -46,7 +46,7 @@ describe('HttpServer', () => {
     const text = await res.text();
     expect(text).toContain('c5_agent_stage_seconds_bucket{le="0.05",stage="inference"} 1');
     expect(text).toContain('c5_agent_frame_to_alert_seconds_count 1');
-    expect(text).toContain('c5_agent_info{version="0.1.0",site="site-a",config_version="4"} 1');
+    expect(text).toContain('c5_agent_info{version="0.1.0",site="site-a",config_version="4",models=""} 1');
     expect(text).toContain('process_resident_memory_bytes');
 
     const check = await promtoolCheckMetrics(text);
@@ -98,5 +98,58 @@ describe('HttpServer', () => {
     await Promise.all([server.stop(), server.stop()]);
     await server.stop();
     await expect(get(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  describe('with credentials', () => {
+    const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const notReady = (): Readiness => ({ ready: false, reasons: ['no_camera_online'] });
+
+    it('answers 401 with a Bearer challenge on /metrics and /readyz without the right token, 200 with it', async () => {
+      const { server } = await startServer(notReady, undefined, { bearerToken: 'tok-3f9a' });
+      for (const path of ['/metrics', '/readyz']) {
+        const missing = await get(`${server.url}${path}`);
+        expect(missing.status).toBe(401);
+        expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="c5-agent"');
+        expect(await missing.text()).toBe('unauthorized\n');
+        for (const header of ['Bearer tok-3f9b', 'Bearer tok-3f9', 'bearer', 'Basic dG9rLTNmOWE=', 'tok-3f9a']) {
+          expect((await get(`${server.url}${path}`, { headers: { authorization: header } })).status, `${path} ${header}`).toBe(401);
+        }
+      }
+      const metrics = await get(`${server.url}/metrics`, { headers: { authorization: 'Bearer tok-3f9a' } });
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('c5_agent_info');
+      const ready = await get(`${server.url}/readyz`, { headers: { authorization: 'bearer tok-3f9a' } });
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ ready: false, reasons: ['no_camera_online'] });
+    });
+
+    it('checks basic-auth username and password, and leaves /healthz open for local health checks', async () => {
+      const { server } = await startServer(undefined, undefined, { username: 'prometheus', password: 'pa:ss w0rd' });
+      expect((await get(`${server.url}/metrics`)).status).toBe(401);
+      expect((await get(`${server.url}/metrics`)).headers.get('www-authenticate')).toBe('Basic realm="c5-agent", charset="UTF-8"');
+      expect((await get(`${server.url}/metrics`, { headers: { authorization: basic('prometheus', 'wrong') } })).status).toBe(401);
+      expect((await get(`${server.url}/metrics`, { headers: { authorization: basic('grafana', 'pa:ss w0rd') } })).status).toBe(401);
+      expect((await get(`${server.url}/metrics`, { headers: { authorization: 'Bearer pa:ss w0rd' } })).status).toBe(401);
+      expect((await get(`${server.url}/metrics`, { headers: { authorization: basic('prometheus', 'pa:ss w0rd') } })).status).toBe(200);
+      expect((await get(`${server.url}/readyz`, { headers: { authorization: basic('prometheus', 'pa:ss w0rd') } })).status).toBe(200);
+      const health = await get(`${server.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+    });
+
+    it('refuses to listen beyond loopback without credentials, before binding anything', async () => {
+      const registry = createAgentMetrics({ siteId: 's', version: '1', defaultMetrics: false }).registry;
+      const open = new HttpServer({ host: '0.0.0.0', port: 0, registry, readiness: () => ({ ready: true, reasons: [] }), logger });
+      await expect(open.start()).rejects.toMatchObject({ code: 'auth_required' });
+      await expect(open.start()).rejects.toThrow(/refusing to serve metrics on 0\.0\.0\.0:0 without credentials/);
+      expect(() => open.address).toThrow(ObserveError);
+    });
+
+    it('takes the validated config section as bearer or basic credentials', () => {
+      expect(metricsAuthFrom(undefined)).toBeUndefined();
+      expect(metricsAuthFrom({ bearerToken: 't' })).toEqual({ bearerToken: 't' });
+      expect(metricsAuthFrom({ username: 'u', password: 'p' })).toEqual({ username: 'u', password: 'p' });
+      expect(() => metricsAuthFrom({ username: 'u' })).toThrow(ObserveError);
+    });
   });
 });

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+
+/**
+ * `c5.stats.v1`: the periodic summary on `{prefix}/{site}/stats` for centres that read MQTT rather
+ * than scrape. Built from two readings of the agent's metrics, so it carries the same figures as
+ * Prometheus would compute with rate() over the interval, and nothing the metrics do not have.
+ */
+
+export const STATS_SCHEMA_NAME = 'c5.stats.v1';
+
+/** Cumulative counters and gauges at one instant, read from the agent's metrics. */
+export interface MetricsReading {
+  /** epoch ms */
+  readonly at: number;
+  /** `c5_agent_frames_total`: one entry per (camera, outcome) */
+  readonly frames: readonly { readonly camera: string; readonly outcome: string; readonly value: number }[];
+  /** `c5_agent_camera_up` */
+  readonly cameraUp: readonly { readonly camera: string; readonly value: number }[];
+  /** `c5_agent_inference_seconds`, per model: cumulative buckets (ascending `le`, `+Inf` last) */
+  readonly inference: readonly HistogramReading[];
+  /** `c5_agent_alerts_total` summed over cameras and rules */
+  readonly alerts: { readonly published: number; readonly failed: number };
+  readonly outboxMessages: number;
+  readonly outboxOldestAgeSeconds: number;
+  readonly mqttConnected: boolean;
+  readonly configVersion: number;
+}
+
+export interface HistogramReading {
+  readonly model: string;
+  readonly buckets: readonly { readonly le: number; readonly count: number }[];
+  readonly sum: number;
+  readonly count: number;
+}
+
+const rate = z.number().min(0);
+const ms = z.number().min(0).nullable();
+
+export const statsMessageSchema = z.strictObject({
+  schema: z.literal(STATS_SCHEMA_NAME),
+  siteId: z.string(),
+  /** end of the interval, ISO 8601 */
+  at: z.string(),
+  /** length of the interval the rates are over */
+  periodSeconds: z.number().positive(),
+  configVersion: z.number().int().min(0),
+  mqttConnected: z.boolean(),
+  cameras: z.array(
+    z.strictObject({
+      id: z.string(),
+      up: z.boolean(),
+      /** frames per second over the interval, by outcome */
+      fps: z.strictObject({ processed: rate, dropped: rate, skipped: rate, failed: rate }),
+    }),
+  ),
+  inference: z.array(
+    z.strictObject({
+      model: z.string(),
+      calls: z.number().int().min(0),
+      /** null when the model ran no inference in the interval */
+      meanMs: ms,
+      /** interpolated within histogram buckets, as Prometheus's histogram_quantile() does */
+      p95Ms: ms,
+    }),
+  ),
+  alerts: z.strictObject({ published: z.number().int().min(0), failed: z.number().int().min(0) }),
+  outbox: z.strictObject({ depth: z.number().min(0), oldestAgeSeconds: z.number().min(0) }),
+});
+
+export type StatsMessage = z.output<typeof statsMessageSchema>;
+
+/**
+ * The q-quantile of the observations in cumulative buckets, linearly interpolated inside the
+ * bucket that holds it (the lowest bucket starts at 0). Same estimate as PromQL's
+ * histogram_quantile(); null without observations.
+ */
+export function quantileFromBuckets(q: number, buckets: readonly { le: number; count: number }[]): number | null {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total <= 0) return null;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const bucket of buckets) {
+    if (bucket.count >= rank) {
+      // Past the highest finite bound there is nothing to interpolate towards.
+      if (!Number.isFinite(bucket.le)) return lower;
+      const inBucket = bucket.count - below;
+      return inBucket <= 0 ? bucket.le : lower + (bucket.le - lower) * ((rank - below) / inBucket);
+    }
+    lower = bucket.le;
+    below = bucket.count;
+  }
+  return lower;
+}
+
+/** Never negative: a series that restarted (a camera removed and added back) counts from zero. */
+function delta(current: number, previous: number | undefined): number {
+  const d = current - (previous ?? 0);
+  return d >= 0 ? d : current;
+}
+
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+const FPS_OUTCOMES = { processed: 'processed', dropped: 'dropped', skipped: 'skipped_motion', failed: 'failed' } as const;
+
+/** The summary of what happened between two readings; pure, so a test drives it with numbers. */
+export function buildStatsMessage(previous: MetricsReading, current: MetricsReading, siteId: string): StatsMessage {
+  const periodSeconds = Math.max(0.001, (current.at - previous.at) / 1000);
+  const frameKey = (camera: string, outcome: string): string => `${camera}\u0000${outcome}`;
+  const previousFrames = new Map(previous.frames.map((f) => [frameKey(f.camera, f.outcome), f.value]));
+  const currentFrames = new Map(current.frames.map((f) => [frameKey(f.camera, f.outcome), f.value]));
+  const up = new Map(current.cameraUp.map((c) => [c.camera, c.value === 1]));
+  const cameraIds = [...new Set([...current.cameraUp.map((c) => c.camera), ...current.frames.map((f) => f.camera)])].sort();
+
+  const cameras = cameraIds.map((id) => {
+    const fps = (outcome: string): number => {
+      const key = frameKey(id, outcome);
+      return round(delta(currentFrames.get(key) ?? 0, previousFrames.get(key)) / periodSeconds);
+    };
+    return {
+      id,
+      up: up.get(id) ?? false,
+      fps: {
+        processed: fps(FPS_OUTCOMES.processed),
+        dropped: fps(FPS_OUTCOMES.dropped),
+        skipped: fps(FPS_OUTCOMES.skipped),
+        failed: fps(FPS_OUTCOMES.failed),
+      },
+    };
+  });
+
+  const previousInference = new Map(previous.inference.map((h) => [h.model, h]));
+  const inference = [...current.inference]
+    .sort((a, b) => a.model.localeCompare(b.model))
+    .map((now) => {
+      // A histogram that went backwards was recreated: everything in it is new.
+      const found = previousInference.get(now.model);
+      const before = found && found.count <= now.count ? found : undefined;
+      const beforeBuckets = new Map(before?.buckets.map((b) => [b.le, b.count]));
+      const calls = now.count - (before?.count ?? 0);
+      const sum = Math.max(0, now.sum - (before?.sum ?? 0));
+      const buckets = now.buckets.map((b) => ({ le: b.le, count: delta(b.count, beforeBuckets.get(b.le)) }));
+      const p95 = quantileFromBuckets(0.95, buckets);
+      return {
+        model: now.model,
+        calls,
+        meanMs: calls > 0 ? round((sum / calls) * 1000) : null,
+        p95Ms: p95 === null ? null : round(p95 * 1000),
+      };
+    });
+
+  return {
+    schema: STATS_SCHEMA_NAME,
+    siteId,
+    at: new Date(current.at).toISOString(),
+    periodSeconds: round(periodSeconds, 3),
+    configVersion: current.configVersion,
+    mqttConnected: current.mqttConnected,
+    cameras,
+    inference,
+    alerts: {
+      published: delta(current.alerts.published, previous.alerts.published),
+      failed: delta(current.alerts.failed, previous.alerts.failed),
+    },
+    outbox: { depth: current.outboxMessages, oldestAgeSeconds: round(current.outboxOldestAgeSeconds, 3) },
+  };
+}
