@@ -1,47 +1,20 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import type { Clock, Timer } from '../clock.js';
 import { redactUrl, redactUrlsInText, type Logger } from '../observe/logger.js';
+import type { AgentMetrics } from '../observe/metrics.js';
 import type { CameraConfig } from '../../pipelines/config/siteConfig.js';
 import { IngestError, toError } from '../../pipelines/errors.js';
 import type { CameraState, CameraStatus, FrameSource, FrameSourceListener } from '../../pipelines/stages.js';
 import type { Frame, Letterbox } from '../../pipelines/types.js';
 import { computeLetterbox } from '../../pipelines/detect/letterbox.js';
-import { buildFfmpegArgs, ioTimeoutMs, isNetworkInput, parseInputVideoSize } from './ffmpegArgs.js';
+import { buildFfmpegArgs, ioTimeoutMs, isNetworkInput, parseInputVideoCodec, parseInputVideoSize } from './ffmpegArgs.js';
 import { classifyExit, LineSplitter, RateLimitedLog, stderrLevel, type Failure } from './ffmpegStderr.js';
 import { FrameCutter } from './FrameCutter.js';
+import { HardwareDecoding } from './HardwareDecoding.js';
+import type { HwDecodeCapabilities, HwDecodePlan } from './hwDecode.js';
+import { DEFAULT_INGEST_TIMINGS, type IngestTimings } from './ingestTimings.js';
 
-export interface IngestTimings {
-  /** first restart delay; doubles on each consecutive failure */
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-  /** each delay is shortened by up to this share, so cameras that failed together retry apart */
-  jitter: number;
-  /** a run that delivered frames this long resets the backoff to its start */
-  healthyResetMs: number;
-  /**
-   * Minimum wait for a run's first frame: probing an RTSP stream takes seconds (ffmpeg buffers
-   * a few seconds of video to learn its parameters), longer than a tight stall timeout.
-   */
-  startupGraceMs: number;
-  /** SIGTERM first so ffmpeg can close the RTSP session; SIGKILL if it ignores it this long */
-  killGraceMs: number;
-  stderrLinesPerWindow: number;
-  stderrWindowMs: number;
-  /** frames cut before ffmpeg described its input; beyond this the output is treated as garbage */
-  maxFramesWithoutSize: number;
-}
-
-export const DEFAULT_INGEST_TIMINGS: IngestTimings = {
-  initialBackoffMs: 1_000,
-  maxBackoffMs: 30_000,
-  jitter: 0.2,
-  healthyResetMs: 60_000,
-  startupGraceMs: 10_000,
-  killGraceMs: 2_000,
-  stderrLinesPerWindow: 20,
-  stderrWindowMs: 10_000,
-  maxFramesWithoutSize: 10,
-};
+export { DEFAULT_INGEST_TIMINGS, type IngestTimings } from './ingestTimings.js';
 
 export interface FfmpegFrameSourceDeps {
   camera: CameraConfig;
@@ -56,6 +29,9 @@ export interface FfmpegFrameSourceDeps {
   /** jitter source, 0 <= r < 1; tests pass () => 0 for exact delays */
   random?: () => number;
   timings?: Partial<IngestTimings>;
+  /** what `source.hwDecode: auto` chooses from (probeHwDecode.ts); without it auto decodes in software */
+  hwDecodeCapabilities?: HwDecodeCapabilities;
+  metrics?: Pick<AgentMetrics, 'hwDecodeFallbacksTotal'>;
 }
 
 /** One ffmpeg process and everything learnt from it; a restart gets a fresh one. */
@@ -65,6 +41,8 @@ interface Run {
   readonly cutter: FrameCutter;
   readonly stderr: LineSplitter;
   readonly exited: Promise<void>;
+  /** the hardware path this run used; undefined for software decoding */
+  readonly hwDecode: HwDecodePlan | undefined;
   /** stderr kept until the input size is found in it */
   header: string;
   letterbox: Letterbox | undefined;
@@ -100,6 +78,7 @@ export class FfmpegFrameSource implements FrameSource {
   private readonly random: () => number;
   private readonly frameBytes: number;
   private readonly network: boolean;
+  private readonly hw: HardwareDecoding;
   private listener: FrameSourceListener | undefined;
   private run: Run | undefined;
   private seq = 0;
@@ -123,6 +102,15 @@ export class FfmpegFrameSource implements FrameSource {
     this.random = deps.random ?? Math.random;
     this.frameBytes = inputWidth * inputHeight * 3;
     this.network = isNetworkInput(deps.sourceUrl);
+    const { hwDecode, codec } = deps.camera.source;
+    this.hw = new HardwareDecoding({
+      cameraId: this.cameraId,
+      preset: hwDecode,
+      codec,
+      capabilities: deps.hwDecodeCapabilities,
+      logger: this.log,
+      metrics: deps.metrics,
+    });
   }
 
   start(listener: FrameSourceListener): void {
@@ -158,7 +146,8 @@ export class FfmpegFrameSource implements FrameSource {
     this.restartTimer = undefined;
     if (this.stopped) return;
     const { camera, sourceUrl, ffmpegPath, inputWidth, inputHeight, clock } = this.deps;
-    const args = buildFfmpegArgs({ camera, sourceUrl, inputWidth, inputHeight });
+    const hwDecode = this.hw.plan;
+    const args = buildFfmpegArgs({ camera, sourceUrl, inputWidth, inputHeight, hwDecode });
     this.log.info({ args: args.map((arg) => redactUrlsInText(arg)), attempt: this.attempt }, 'spawning ffmpeg');
 
     let child: ChildProcess | undefined;
@@ -177,6 +166,7 @@ export class FfmpegFrameSource implements FrameSource {
       exited: new Promise<void>((resolve) => {
         markExited = resolve;
       }),
+      hwDecode,
       header: '',
       letterbox: undefined,
       firstFrameAt: undefined,
@@ -281,6 +271,7 @@ export class FfmpegFrameSource implements FrameSource {
     const size = parseInputVideoSize(run.header);
     if (!size) return;
     run.letterbox = computeLetterbox(size.width, size.height, this.deps.inputWidth, this.deps.inputHeight);
+    if (!run.hwDecode) this.hw.noteInputCodec(parseInputVideoCodec(run.header));
     run.header = '';
     this.log.info({ sourceWidth: size.width, sourceHeight: size.height, letterbox: run.letterbox }, 'input stream');
   }
@@ -324,8 +315,15 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   /** The one way a run ends: report offline, make sure the process is gone, then restart. */
-  private fail(run: Run, failure: Failure): void {
+  private fail(run: Run, cause: Failure): void {
     if (run !== this.run || run.ending || this.stopped) return;
+    const fallback =
+      run.hwDecode && run.firstFrameAt === undefined
+        ? this.hw.onFailedStart(run.hwDecode, { lines: run.recent, sawStreamInfo: run.letterbox !== undefined, failure: cause })
+        : undefined;
+    // not the camera's fault: the software retry starts at the shortest backoff
+    if (fallback) this.attempt = 0;
+    const failure = fallback ?? cause;
     run.ending = failure;
     run.watchdog?.cancel();
     this.stderrLog.reportSuppressed();

@@ -1,4 +1,5 @@
 import type { CameraConfig } from '../../pipelines/config/siteConfig.js';
+import type { HwDecodePlan } from './hwDecode.js';
 
 /**
  * Everything about how ffmpeg is invoked, as pure functions: the argument list, the letterbox it
@@ -39,6 +40,8 @@ export interface FfmpegArgsOptions {
   sourceUrl: string;
   inputWidth: number;
   inputHeight: number;
+  /** hardware decoding for this run; software when absent */
+  hwDecode?: HwDecodePlan | undefined;
 }
 
 /**
@@ -49,10 +52,12 @@ export function ioTimeoutMs(stallTimeoutSeconds: number): number {
   return Math.round(Math.min(10_000, Math.max(1_000, (stallTimeoutSeconds * 1000) / 2)));
 }
 
-export function letterboxFilter(fps: number, width: number, height: number): string {
+/** `downloadFilters` bring hardware frames into system memory after `fps` has dropped the unused ones. */
+export function letterboxFilter(fps: number, width: number, height: number, downloadFilters: readonly string[] = []): string {
   // format=bgr24 before pad: padding in YUV and converting back would not give exactly 114.
   return [
     `fps=${fps}`,
+    ...downloadFilters,
     `scale=${width}:${height}:force_original_aspect_ratio=decrease`,
     'format=bgr24',
     `pad=${width}:${height}:0:0:color=${PAD_COLOR}`,
@@ -80,6 +85,7 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
       if (source.realtime) args.push('-re');
       break;
   }
+  if (options.hwDecode) args.push(...options.hwDecode.inputArgs);
   args.push(
     '-i',
     ffmpegInput(sourceUrl),
@@ -88,7 +94,7 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
     '-map',
     '0:v:0',
     '-vf',
-    letterboxFilter(camera.analyticsFps, inputWidth, inputHeight),
+    letterboxFilter(camera.analyticsFps, inputWidth, inputHeight, options.hwDecode?.downloadFilters),
     '-f',
     'rawvideo',
     '-pix_fmt',
@@ -98,6 +104,12 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
   return args;
 }
 
+
+/** The codec name of the input's first video stream ("Stream #0:0: Video: hevc (Main), ..."). */
+export function parseInputVideoCodec(stderr: string): string | undefined {
+  const input = stderr.split(/^(?:Output #\d+|Stream mapping:)/m)[0] ?? '';
+  return /^\s*Stream #0:\d+.*?: Video: ([a-z0-9_]+)/m.exec(input)?.[1];
+}
 
 /** The size is the first "WxH" field after a comma; codec tags such as "0x34363248" never follow ", ". */
 const VIDEO_STREAM = /^\s*Stream #0:\d+.*?: Video: .*?, (\d{1,5})x(\d{1,5})(?=[\s,[]|$)/;

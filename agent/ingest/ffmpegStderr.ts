@@ -98,6 +98,8 @@ export const OFFLINE_REASONS = [
   'not_found',
   'permission_denied',
   'no_stream_info',
+  /** the hardware decoding preset failed to start; the camera restarts in software */
+  'hw_decode_failed',
 ] as const;
 export type OfflineReason = (typeof OFFLINE_REASONS)[number];
 

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { secretRef } from './common.js';
 
-/** Where a camera's video comes from and how ffmpeg opens it. */
+/** Where a camera's video comes from and how ffmpeg opens and decodes it. */
+
+/**
+ * Hardware-decoding presets, one per board family (README "Hardware decoding"). `auto` picks the
+ * first preset the ffmpeg binary and the box's device nodes support; any preset that fails to
+ * start falls back to software decoding for that camera.
+ */
+export const HW_DECODE_PRESETS = ['none', 'auto', 'rpi', 'jetson', 'rockchip', 'vaapi', 'cuda'] as const;
+export type HwDecodePreset = (typeof HW_DECODE_PRESETS)[number];
+
+/** Codecs the decoder-based presets (rpi, jetson, rockchip) have a hardware decoder for. */
+export const VIDEO_CODECS = ['h264', 'hevc'] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
 
 export const sourceSchema = z.strictObject({
   /** rtsp://..., a file path, or a secret reference to either (camera URLs carry credentials) */
@@ -11,5 +23,11 @@ export const sourceSchema = z.strictObject({
   loop: z.boolean().default(false),
   /** files only: read at the file's own frame rate, as a camera would deliver it */
   realtime: z.boolean().default(true),
+  /** hardware decoding preset; `none` decodes in software */
+  hwDecode: z.enum(HW_DECODE_PRESETS).default('none'),
+  /**
+   * The camera's video codec. Decoder-based presets must name their decoder before ffmpeg has
+   * seen the stream (h264_v4l2m2m or hevc_v4l2m2m); hwaccel presets (vaapi, cuda) ignore it.
+   */
+  codec: z.enum(VIDEO_CODECS).default('h264'),
 });
-

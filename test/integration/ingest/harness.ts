@@ -1,5 +1,5 @@
 import { systemClock } from '../../../agent/clock.js';
-import { FfmpegFrameSource, type IngestTimings } from '../../../agent/ingest/FfmpegFrameSource.js';
+import { FfmpegFrameSource, type FfmpegFrameSourceDeps, type IngestTimings } from '../../../agent/ingest/FfmpegFrameSource.js';
 import { resolveFfmpegPath } from '../../../agent/ingest/resolveFfmpegPath.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { cameraSchema } from '../../../pipelines/config/siteConfig.js';
@@ -31,12 +31,20 @@ export function startSource(options: {
   ffmpegPath?: string;
   random?: () => number;
   timings?: Partial<IngestTimings>;
+  hwDecode?: string;
+  deps?: Pick<FfmpegFrameSourceDeps, 'hwDecodeCapabilities' | 'metrics'>;
 }): SourceUnderTest {
   const logs: string[] = [];
   const logger = createRootLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
   const camera = cameraSchema.parse({
     id: 'cam-it',
-    source: { url: 'env:UNUSED', transport: options.transport ?? 'tcp', loop: options.loop ?? false, realtime: options.realtime ?? true },
+    source: {
+      url: 'env:UNUSED',
+      transport: options.transport ?? 'tcp',
+      loop: options.loop ?? false,
+      realtime: options.realtime ?? true,
+      hwDecode: options.hwDecode ?? 'none',
+    },
     analyticsFps: options.analyticsFps ?? 5,
     stallTimeoutSeconds: options.stallTimeoutSeconds ?? 2,
   });
@@ -50,6 +58,7 @@ export function startSource(options: {
     logger,
     random: options.random ?? (() => 0),
     timings: options.timings ?? {},
+    ...options.deps,
   });
   running.push(source);
   const listener = new RecordingListener();

@@ -1,4 +1,5 @@
 import { computeLetterbox } from '../../../../pipelines/detect/letterbox.js';
+import type { CameraConfig } from '../../../../pipelines/config/siteConfig.js';
 import { describe, expect, it } from 'vitest';
 import {
   buildFfmpegArgs,
@@ -8,13 +9,13 @@ import {
   parseInputVideoSize,
 } from '../../../../agent/ingest/ffmpegArgs.js';
 
-type Source = { url: string; transport: 'tcp' | 'udp'; loop: boolean; realtime: boolean };
+type Source = CameraConfig['source'];
 
 function camera(source: Partial<Source> = {}, extra: { analyticsFps?: number; stallTimeoutSeconds?: number } = {}) {
   return {
     analyticsFps: extra.analyticsFps ?? 5,
     stallTimeoutSeconds: extra.stallTimeoutSeconds ?? 20,
-    source: { url: 'unused', transport: 'tcp' as const, loop: false, realtime: true, ...source },
+    source: { url: 'unused', transport: 'tcp' as const, loop: false, realtime: true, hwDecode: 'none' as const, codec: 'h264' as const, ...source },
   };
 }
 

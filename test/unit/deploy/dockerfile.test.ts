@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../helpers/paths.js';
+
+/**
+ * No Docker engine runs here, so Dockerfile.arm64 is checked by reading it: one instruction per
+ * logical line (continuations joined, comments dropped), grouped by build stage.
+ */
+
+interface Instruction {
+  readonly keyword: string;
+  readonly args: string;
+}
+
+interface Stage {
+  readonly name: string;
+  readonly from: string;
+  readonly instructions: readonly Instruction[];
+}
+
+function instructions(text: string): Instruction[] {
+  const logical: string[] = [];
+  let current = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#') || (line === '' && current === '')) continue;
+    if (line.endsWith('\\')) {
+      current += `${line.slice(0, -1)} `;
+      continue;
+    }
+    logical.push(current + line);
+    current = '';
+  }
+  return logical
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+function stages(all: readonly Instruction[]): Stage[] {
+  const result: Array<{ name: string; from: string; instructions: Instruction[] }> = [];
+  for (const instruction of all) {
+    if (instruction.keyword === 'FROM') {
+      const name = /\bAS\s+(\S+)/i.exec(instruction.args)?.[1] ?? String(result.length);
+      result.push({ name, from: instruction.args, instructions: [] });
+    } else {
+      result.at(-1)?.instructions.push(instruction);
+    }
+  }
+  return result;
+}
+
+const dockerfile = readFileSync(join(repoRoot, 'Dockerfile.arm64'), 'utf8');
+const all = instructions(dockerfile);
+const built = stages(all);
+const runtime = built.at(-1)!;
+const of = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
+const argDefault = (name: string) => all.find((i) => i.keyword === 'ARG' && i.args.startsWith(`${name}=`))?.args.split('=')[1];
+
+/** COPY sources from the build context (not --from=stage), flags dropped. */
+function contextSources(): string[] {
+  return built.flatMap((stage) =>
+    of(stage, 'COPY')
+      .filter((copy) => !/--from=/.test(copy.args))
+      .flatMap((copy) => {
+        const words = copy.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+        return words.slice(0, -1);
+      }),
+  );
+}
+
+describe('Dockerfile.arm64', () => {
+  it('builds every stage for linux/arm64 and runs on a Node LTS bookworm-slim image', () => {
+    expect(built.map((s) => s.name)).toEqual(['deps', 'build', 'runtime']);
+    for (const stage of built) expect(stage.from).toMatch(/^--platform=linux\/arm64 /);
+    expect(runtime.from).toMatch(/node:\$\{NODE_VERSION\}-bookworm-slim AS runtime$/);
+    const node = Number(argDefault('NODE_VERSION'));
+    // even majors are the LTS lines; 24 is the newest better-sqlite3 12 supports
+    expect(node % 2).toBe(0);
+    expect(node).toBeGreaterThanOrEqual(24);
+  });
+
+  it('compiles native modules in an arm64 build stage and installs production dependencies only', () => {
+    const deps = built.find((s) => s.name === 'deps')!;
+    const install = of(deps, 'RUN').map((r) => r.args).join('\n');
+    expect(install).toMatch(/apt-get install .*python3 make g\+\+/);
+    expect(install).toMatch(/npm ci --omit=dev\b/);
+    const depsEnv = of(deps, 'ENV').map((e) => e.args).join(' ');
+    expect(depsEnv).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
+    expect(depsEnv).toContain('npm_config_build_from_source=true');
+    // the runtime takes node_modules from the production install, never from the dev install
+    const copies = of(runtime, 'COPY').map((c) => c.args);
+    expect(copies).toContain('--from=deps /app/node_modules ./node_modules');
+    expect(copies.filter((c) => c.includes('node_modules'))).toHaveLength(1);
+    const runtimeRuns = of(runtime, 'RUN').map((r) => r.args).join('\n');
+    expect(runtimeRuns).not.toMatch(/\b(npm (ci|install)|g\+\+|gcc|make|python3)\b/);
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+    expect(manifest.allowScripts?.['onnxruntime-node']).toBe(false);
+  });
+
+  it("runs as a non-root user under tini, with Debian's ffmpeg", () => {
+    const users = of(runtime, 'USER');
+    expect(users).toHaveLength(1);
+    expect(users[0]!.args).not.toMatch(/^(root|0)(:|$)/);
+    expect(runtime.instructions.at(-1)?.keyword).toBe('CMD');
+    expect(runtime.instructions.indexOf(users[0]!)).toBeGreaterThan(runtime.instructions.findLastIndex((i) => i.keyword === 'RUN'));
+    const runs = of(runtime, 'RUN').map((r) => r.args).join('\n');
+    expect(runs).toMatch(/apt-get install -y --no-install-recommends ffmpeg tini ca-certificates/);
+    expect(runs).toMatch(/useradd --system --uid 10001/);
+    expect(of(runtime, 'ENTRYPOINT')[0]?.args).toMatch(/^\["\/usr\/bin\/tini", "--", "node", /);
+    expect(of(runtime, 'STOPSIGNAL')[0]?.args).toBe('SIGTERM');
+    expect(of(runtime, 'ENV').map((e) => e.args).join(' ')).toContain('FFMPEG_PATH=/usr/bin/ffmpeg');
+  });
+
+  it('checks /healthz with node (the image has no curl)', () => {
+    const health = of(runtime, 'HEALTHCHECK');
+    expect(health).toHaveLength(1);
+    expect(health[0]!.args).toMatch(/CMD \["node", "-e", ".*\/healthz/);
+    expect(health[0]!.args).not.toMatch(/curl|wget/);
+    expect(health[0]!.args).toMatch(/--start-period=\d+s/);
+  });
+
+  it('writes ENTRYPOINT, CMD and the health check in exec form (Docker silently runs invalid JSON through a shell)', () => {
+    const execForm = [...of(runtime, 'ENTRYPOINT'), ...of(runtime, 'CMD'), ...of(runtime, 'HEALTHCHECK')].map((i) =>
+      i.keyword === 'HEALTHCHECK' ? i.args.slice(i.args.indexOf('CMD ') + 4) : i.args,
+    );
+    expect(execForm).toHaveLength(3);
+    for (const form of execForm) expect(Array.isArray(JSON.parse(form))).toBe(true);
+    expect(JSON.parse(of(runtime, 'CMD')[0]!.args)).toEqual(['run', '--config', '/etc/c5-agent/site.yaml']);
+  });
+
+  it('keeps state and config in volumes, and pulled models in the state volume (read-only root)', () => {
+    const volume = of(runtime, 'VOLUME')[0]?.args ?? '';
+    expect(JSON.parse(volume)).toEqual(['/var/lib/c5-agent', '/etc/c5-agent']);
+    const runs = of(runtime, 'RUN').map((r) => r.args).join('\n');
+    expect(runs).toContain('ln -s /var/lib/c5-agent/models /app/models/cache');
+    expect(runs).toMatch(/chown -R c5-agent:c5-agent \/var\/lib\/c5-agent/);
+  });
+
+  it('copies no model weights, media, local state or secrets, and nothing wholesale', () => {
+    const sources = contextSources();
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      expect(source).not.toMatch(/^\.\/?$/);
+      expect(source).not.toMatch(/cache|media|\.onnx$|\.pem$|\.key$|\.env|secret|\.state|node_modules|dist/);
+    }
+    expect(sources.filter((s) => s.startsWith('models'))).toEqual(['models/registry.json', 'models/README.md', 'models/labels']);
+    expect(dockerfile).not.toMatch(/^\s*(ENV|ARG)\s+\S*(PASSWORD|TOKEN|SECRET)\S*=/im);
+  });
+});
+
+describe('.dockerignore', () => {
+  const lines = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  const allowed = lines.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
+
+  it('denies by default and keeps weights, keys and env files out even inside allowed folders', () => {
+    expect(lines[0]).toBe('*');
+    const lastAllow = lines.findLastIndex((l) => l.startsWith('!'));
+    const denials = lines.slice(lastAllow + 1);
+    for (const pattern of ['**/cache/', '**/*.onnx', '**/*.pem', '**/*.key', '**/.env*']) expect(denials).toContain(pattern);
+    for (const entry of allowed) expect(entry).not.toMatch(/cache|media|secret|\.env|node_modules|dist|test/);
+  });
+
+  it('lets through every file the Dockerfile copies from the context', () => {
+    for (const source of contextSources()) {
+      const ok = allowed.some((entry) => source === entry || source.startsWith(`${entry}/`));
+      expect(ok, `${source} is copied but .dockerignore keeps it out of the context`).toBe(true);
+    }
+  });
+});
