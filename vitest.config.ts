@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/globalSetup.ts'],
+    setupFiles: ['test/helpers/isolateOutbox.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     // Integration tests start real ffmpeg, Mosquitto and RTSP processes on a 2-core machine;

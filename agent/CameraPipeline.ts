@@ -2,9 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { buildAlert, type AlertContext } from '../pipelines/alerts.js';
 import type { CameraConfig } from '../pipelines/config/siteConfig.js';
 import { toError } from '../pipelines/errors.js';
-import type { AlertSink, CameraStatus, Detector, FrameSource, Policy, Tracker } from '../pipelines/stages.js';
+import type { AlertSink, CameraStatus, DetectTimings, Detector, FrameSource, Policy, Tracker } from '../pipelines/stages.js';
 import type { Decision, Frame, Track } from '../pipelines/types.js';
+import { PrivacyMasker } from '../pipelines/privacy/PrivacyMasker.js';
+import { MotionGate } from '../pipelines/motion/MotionGate.js';
 import type { Clock } from './clock.js';
+import { InferenceScheduler, type InferenceLane, type InferenceResult } from './inference/InferenceScheduler.js';
+import { PAD_VALUE } from './ingest/ffmpegArgs.js';
+import type { DecisionRecorder } from './observe/DecisionRecorder.js';
 import type { Logger } from './observe/logger.js';
 import type { AlertOutcome, FrameOutcome, Stage } from './observe/metrics.js';
 
@@ -14,7 +19,6 @@ export interface PipelineMetrics {
   readonly framesTotal: { inc(labels: { camera: string; outcome: FrameOutcome }): void };
   readonly stageSeconds: { observe(labels: { stage: Stage }, seconds: number): void };
   readonly inferenceSeconds: { observe(labels: { model: string }, seconds: number): void };
-  readonly frameToAlertSeconds: { observe(seconds: number): void };
   readonly alertsTotal: { inc(labels: { camera: string; rule: string; outcome: AlertOutcome }): void };
   readonly cameraRestartsTotal: { inc(labels: { camera: string; reason: string }): void };
 }
@@ -23,6 +27,8 @@ export interface CameraPipelineDeps {
   readonly camera: CameraConfig;
   readonly source: FrameSource;
   readonly detector: Detector;
+  /** the model's scheduler, shared with the other cameras on it; default: one of this camera's own over `detector` */
+  readonly scheduler?: InferenceScheduler;
   readonly tracker: Tracker;
   readonly policy: Policy;
   readonly sink: AlertSink;
@@ -34,28 +40,74 @@ export interface CameraPipelineDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: PipelineMetrics;
+  /** every decision goes here (the audit log; replay's decisions file); alerts carry what it returns */
+  readonly recorder?: DecisionRecorder;
 }
 
 /**
- * One camera's path from frames to alerts. Latest frame wins: while a frame is in inference,
- * at most one newer frame waits, and any frame it replaces is counted as dropped, so a slow
- * model never builds a backlog and alert latency stays bounded.
+ * One camera's path from frames to alerts: privacy mask, motion gate, then the model's shared
+ * inference scheduler. Latest frame wins: while a frame is in inference, at most one newer frame
+ * waits (in the scheduler's lane for this camera), and any frame it replaces is counted as
+ * dropped, so a slow model never builds a backlog and alert latency stays bounded.
  */
 export class CameraPipeline {
-  private readonly deps: CameraPipelineDeps;
-  private readonly ruleTypes: ReadonlyMap<string, CameraConfig['rules'][number]>;
-  private pending: Frame | undefined;
-  private running: Promise<void> | undefined;
+  /** replaced whole by reconfigure(); read fresh after every await */
+  private deps: CameraPipelineDeps;
+  private ruleTypes: ReadonlyMap<string, CameraConfig['rules'][number]>;
+  private framesSeen = 0;
+  /** the last frame handled and its tracks, to end open events when the policy is swapped */
+  private lastHandled: { frame: Frame; tracks: readonly Track[] } | undefined;
+  private masker: { masks: CameraConfig['privacyMasks']; masker: PrivacyMasker } | undefined;
+  /** this camera's slot in the model's scheduler: one frame waiting at most */
+  private readonly lane: InferenceLane;
+  private readonly motionGate: MotionGate;
   private stopped = false;
   private lastFailureLog = 0;
 
   constructor(deps: CameraPipelineDeps) {
     this.deps = deps;
     this.ruleTypes = new Map(deps.camera.rules.map((rule) => [rule.id, rule]));
+    this.motionGate = new MotionGate(deps.camera.motion);
+    const scheduler = deps.scheduler ?? new InferenceScheduler({ detector: deps.detector, logger: deps.logger });
+    this.lane = scheduler.open(deps.camera.id, {
+      detectOptions: () => this.deps.camera.detection,
+      onResult: (frame, result) => this.handle(frame, result),
+      onDropped: () => this.countFrame('dropped'),
+    });
   }
 
   get cameraId(): string {
     return this.deps.camera.id;
+  }
+
+  /** Frames the source delivered to this pipeline since it was built (processed, dropped or failed). */
+  get framesReceived(): number {
+    return this.framesSeen;
+  }
+
+  /**
+   * Takes a new config for this camera without touching its decoder or tracker: frames keep
+   * flowing and track ids stay. With a new policy, the events the old one had open end first (an
+   * `end` alert each, under the old config), so no event outlives the rules that opened it;
+   * objects that still match start fresh events under the new rules on the next frame.
+   */
+  reconfigure(update: Pick<CameraPipelineDeps, 'camera' | 'alertContext'> & Partial<Pick<CameraPipelineDeps, 'policy'>>): void {
+    if (update.policy && update.policy !== this.deps.policy) this.endOpenEvents();
+    this.deps = { ...this.deps, ...update };
+    this.ruleTypes = new Map(update.camera.rules.map((rule) => [rule.id, rule]));
+  }
+
+  private endOpenEvents(): void {
+    const last = this.lastHandled;
+    if (!last) return;
+    const now = this.deps.clock.now();
+    // A policy that can close its events does (crowding events belong to no track); otherwise
+    // every live track reported as ended makes the old policy close each event it holds open.
+    const { policy } = this.deps;
+    const closing = policy.close ? policy.close(now) : policy.evaluate({ active: [], ended: last.tracks, now });
+    for (const decision of closing) {
+      if (decision.outcome === 'alert') this.emit(decision, last.frame, [], last.tracks, now);
+    }
   }
 
   start(): void {
@@ -70,47 +122,55 @@ export class CameraPipeline {
   /** Stops intake, then waits for the frame in flight; alerts already handed to the sink stay there. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.pending) this.countFrame('dropped');
-    this.pending = undefined;
     await this.deps.source.stop();
-    await this.running;
+    // A frame still waiting is counted as dropped; the one in inference finishes.
+    await this.lane.close();
   }
 
+  /** Resolves once no frame is in flight or waiting: replay reads the next frame only then, so none is replaced. */
+  idle(): Promise<void> {
+    return this.lane.idle();
+  }
+
+  /**
+   * Masked pixels never reach the model or the motion gate. A frame without motion is skipped
+   * (`skipped_motion`) and never reaches the tracker either: no inference is no observation, so
+   * a stationary object keeps its track until the gate's periodic re-check sees it again.
+   */
   private accept(frame: Frame): void {
     if (this.stopped) return;
-    if (this.running) {
-      if (this.pending) this.countFrame('dropped');
-      this.pending = frame;
+    this.framesSeen += 1;
+    const { camera } = this.deps;
+    this.maskerFor(camera).apply(frame);
+    if (this.motionGate.current !== camera.motion) this.motionGate.configure(camera.motion);
+    // An unmatched track needs frames for the tracker to decide whether it is lost.
+    const tracksPending = this.lastHandled?.tracks.some((track) => track.misses > 0) ?? false;
+    if (!this.motionGate.check(frame, tracksPending).infer) {
+      this.countFrame('skipped_motion');
       return;
     }
-    this.running = this.drain(frame).finally(() => {
-      this.running = undefined;
-    });
+    this.lane.submit(frame);
   }
 
-  private async drain(first: Frame): Promise<void> {
-    let frame: Frame | undefined = first;
-    while (frame && !this.stopped) {
-      await this.handle(frame);
-      frame = this.pending;
-      this.pending = undefined;
-    }
-  }
-
-  private async handle(frame: Frame): Promise<void> {
-    const { detector, tracker, policy, metrics, camera, clock } = this.deps;
+  /** The scheduler's result for one of this camera's frames; a failed inference lands in the same catch as a failed policy. */
+  private async handle(frame: Frame, result: InferenceResult): Promise<void> {
+    const { tracker, metrics, camera, clock } = this.deps;
     try {
-      const started = performance.now();
-      const detections = await detector.detect(frame, camera.detection);
+      if (!result.ok) throw result.error;
+      // Whatever the model still finds anchored in a mask is dropped.
+      const detections = this.maskerFor(camera).filter(result.detections).kept;
       const inferred = performance.now();
-      this.recordDetectTimings((inferred - started) / 1000);
+      this.recordDetectTimings(result);
 
       const tracks = tracker.update(detections, frame.captureTime);
-      const decisions = policy.evaluate({ ...tracks, now: frame.captureTime });
+      // The policy in effect when inference ends: reconfigure() may have swapped it meanwhile.
+      const decisions = this.deps.policy.evaluate({ ...tracks, now: frame.captureTime });
+      this.lastHandled = { frame, tracks: tracks.active };
       metrics.stageSeconds.observe({ stage: 'policy' }, (performance.now() - inferred) / 1000);
       this.countFrame('processed');
       for (const decision of decisions) {
         if (decision.outcome === 'alert') this.emit(decision, frame, tracks.active, tracks.ended, clock.now());
+        else this.deps.recorder?.suppression({ decision, cameraId: this.cameraId, frame });
       }
     } catch (error) {
       this.countFrame('failed');
@@ -123,11 +183,13 @@ export class CameraPipeline {
   }
 
   private emit(decision: Decision, frame: Frame, active: readonly Track[], ended: readonly Track[], now: number): void {
-    const { sink, metrics, alertContext, clock, logger } = this.deps;
+    const { sink, metrics, alertContext, logger } = this.deps;
     const rule = this.ruleTypes.get(decision.ruleId);
-    const track = active.find((t) => t.id === decision.trackId) ?? ended.find((t) => t.id === decision.trackId);
-    if (!rule || !track || !decision.state) return;
+    // A crowding event is about a zone (trackId null); every other event is about one track.
+    const track = decision.trackId === null ? undefined : (active.find((t) => t.id === decision.trackId) ?? ended.find((t) => t.id === decision.trackId));
+    if (!rule || !decision.state || (decision.trackId !== null && !track)) return;
     const alert = buildAlert(alertContext, {
+      ...decision.event,
       id: this.deps.newAlertId(),
       seq: this.deps.nextAlertSeq(),
       ruleId: rule.id,
@@ -135,15 +197,16 @@ export class CameraPipeline {
       state: decision.state,
       severity: rule.severity,
       track,
-      ...(rule.type === 'zone_intrusion' ? { zoneId: rule.zone } : {}),
       frameTime: frame.captureTime,
       now,
     });
+    const audit = this.deps.recorder?.alert({ decision, alert, frame });
+    if (audit) alert.audit = { seq: audit.seq, hash: audit.hash };
     const handedOff = performance.now();
     sink.publish(alert).then(
       () => {
+        // frame_to_alert_seconds is observed by the delivery at the broker's PUBACK, not here.
         metrics.stageSeconds.observe({ stage: 'publish' }, (performance.now() - handedOff) / 1000);
-        metrics.frameToAlertSeconds.observe(Math.max(0, clock.now() - frame.captureTime) / 1000);
         metrics.alertsTotal.inc({ camera: this.cameraId, rule: rule.id, outcome: 'published' });
       },
       (error: unknown) => {
@@ -153,10 +216,16 @@ export class CameraPipeline {
     );
   }
 
+  /** Built once per mask list (a reconfigure with new masks brings a new list); the raster once per letterbox. */
+  private maskerFor(camera: CameraConfig): PrivacyMasker {
+    if (this.masker?.masks !== camera.privacyMasks) this.masker = { masks: camera.privacyMasks, masker: new PrivacyMasker(camera.privacyMasks, PAD_VALUE) };
+    return this.masker.masker;
+  }
+
   /** Splits the detector's time into its stages when it reports them, else counts it all as inference. */
-  private recordDetectTimings(totalSeconds: number): void {
+  private recordDetectTimings({ timings, elapsedMs }: { timings: DetectTimings | undefined; elapsedMs: number }): void {
     const { metrics, detector } = this.deps;
-    const timings = detector.lastTimings;
+    const totalSeconds = elapsedMs / 1000;
     if (timings) {
       metrics.stageSeconds.observe({ stage: 'preprocess' }, timings.preprocessMs / 1000);
       metrics.stageSeconds.observe({ stage: 'inference' }, timings.inferenceMs / 1000);

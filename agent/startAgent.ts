@@ -1,15 +1,24 @@
 import { v7 as uuidv7 } from 'uuid';
-import { Agent } from './agent.js';
+import { sessionSettingsFor } from '../pipelines/config/inferenceSchema.js';
+import { Agent, type AgentDeps } from './agent.js';
 import type { Clock } from './clock.js';
 import type { LoadedSiteConfig } from './config/loadSiteConfig.js';
-import { loadDetector } from './inference/loadDetector.js';
+import { FleetManager } from './fleet/FleetManager.js';
+import { selectStartupConfig } from './fleet/selectStartupConfig.js';
+import { openDetector } from './inference/loadDetector.js';
 import { FfmpegFrameSource } from './ingest/FfmpegFrameSource.js';
 import { resolveFfmpegPath } from './ingest/resolveFfmpegPath.js';
-import { HttpServer } from './observe/HttpServer.js';
+import { probeHwDecodeCapabilities } from './ingest/probeHwDecode.js';
+import { agentStoppedEntry } from './observe/auditEntries.js';
+import { AuditRecorder } from './observe/DecisionRecorder.js';
+import { HttpServer, metricsAuthFrom } from './observe/HttpServer.js';
+import { openAgentAuditLog, withAuditHealth } from './observe/openAgentAuditLog.js';
+import { StatsPublisher } from './observe/StatsPublisher.js';
+import { statsTopic } from './publish/topics.js';
 import type { Logger } from './observe/logger.js';
 import { createAgentMetrics, type AgentMetrics } from './observe/metrics.js';
-import { MqttAlertSink } from './publish/MqttAlertSink.js';
-import { MqttLink } from './publish/MqttLink.js';
+import { createAlertDelivery } from './publish/createAlertDelivery.js';
+import type { MqttLink } from './publish/MqttLink.js';
 
 export interface StartAgentOptions {
   readonly loaded: LoadedSiteConfig;
@@ -19,12 +28,16 @@ export interface StartAgentOptions {
   readonly version: string;
   /** overrides the config's metrics port (the demo and tests use 0 for a free one) */
   readonly metricsPort?: number;
+  /** replaces the ffmpeg sources (the bench feeds frames decoded in advance); default: one ffmpeg child per camera */
+  readonly createFrameSource?: AgentDeps['createFrameSource'];
 }
 
 export interface RunningAgent {
   readonly agent: Agent;
   readonly link: MqttLink;
   readonly metrics: AgentMetrics;
+  /** takes signed config pushes; undefined when the config has no `fleet` section */
+  readonly fleet: FleetManager | undefined;
   /** `http://127.0.0.1:9464` */
   readonly metricsUrl: string;
   /** idempotent: stops intake, flushes in-flight alerts, says `offline`, closes the endpoint */
@@ -36,21 +49,26 @@ export interface RunningAgent {
  * sessions, the MQTT connection, the HTTP endpoint) and hands each component its dependencies.
  */
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
-  const { loaded, env, clock, logger, version } = options;
+  const { env, clock, logger, version } = options;
+  // The --config file is the bootstrap; a newer pushed config that passed probation wins over it.
+  const startup = selectStartupConfig(options.loaded, env, logger);
+  const loaded = startup?.loaded ?? options.loaded;
   const { config } = loaded;
   const ffmpegPath = resolveFfmpegPath({ configured: config.ffmpegPath, env, logger: logger.child({ component: 'ingest' }) });
+  // probed even when no camera asks for `auto` yet: a config push may, and the log line says what the box can do
+  const hwDecodeCapabilities = await probeHwDecodeCapabilities({ ffmpegPath, logger: logger.child({ component: 'ingest' }) });
 
   const metrics = createAgentMetrics({ siteId: config.site.id, version, configVersion: config.version });
-  const link = new MqttLink({
-    config: config.mqtt,
-    siteId: config.site.id,
-    agentVersion: version,
-    configVersion: config.version,
-    clock,
-    logger,
-    metrics,
-  });
-  const sink = new MqttAlertSink({ link, prefix: config.mqtt.prefix, siteId: config.site.id, clock });
+  const audit = openAgentAuditLog({ loaded, env, clock, logger, metrics, version });
+  // Outbox, MQTT link and the delivery loop between them; the sink resolves once an alert is stored.
+  let delivery: ReturnType<typeof createAlertDelivery>;
+  try {
+    delivery = createAlertDelivery({ config, env, agentVersion: version, clock, logger, metrics, audit });
+  } catch (error) {
+    await audit.shutdown();
+    throw error;
+  }
+  const { link, sink } = delivery;
   const agent = new Agent({
     loaded,
     clock,
@@ -59,7 +77,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     sink,
     publishCameraStatus: (status) => link.publishCameraStatus(status),
     isBrokerConnected: () => link.connected,
-    createFrameSource: (camera, model) =>
+    isOutboxWritable: () => delivery.outbox.writable,
+    nextAlertSeq: () => delivery.nextSeq(),
+    createFrameSource: options.createFrameSource ?? ((camera, model) =>
       new FfmpegFrameSource({
         camera,
         sourceUrl: camera.source.url,
@@ -68,21 +88,71 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         inputHeight: model.inputHeight,
         clock,
         logger,
+        hwDecodeCapabilities,
+        metrics,
+      })),
+    loadDetector: (name) =>
+      openDetector({
+        name,
+        env,
+        sessionOptions: sessionSettingsFor(config.inference, name),
+        thread: config.inference.thread,
+        logLevel: logger.level,
+        logger: logger.child({ component: 'inference' }),
       }),
-    loadDetector: (name) => loadDetector({ name, env, logger: logger.child({ component: 'inference' }) }),
     newAlertId: () => uuidv7(),
+    recorder: new AuditRecorder(audit),
   });
   const http = new HttpServer({
     host: config.metrics.host,
     port: options.metricsPort ?? config.metrics.port,
     registry: metrics.registry,
-    readiness: () => agent.readiness(),
+    readiness: () => withAuditHealth(agent.readiness(), audit),
     logger: logger.child({ component: 'http' }),
+    auth: metricsAuthFrom(config.metrics.auth),
   });
+  const stats = config.stats.enabled
+    ? new StatsPublisher({
+        metrics,
+        link,
+        topic: statsTopic(config.mqtt.prefix, config.site.id),
+        siteId: config.site.id,
+        intervalMs: config.stats.intervalSeconds * 1000,
+        clock,
+        logger,
+      })
+    : undefined;
 
-  await http.start();
-  link.start();
+  await http.start().catch(async (error: unknown) => {
+    await audit.shutdown();
+    throw error;
+  });
+  delivery.start();
   await agent.start();
+  metrics.setModels(agent.loadedModels());
+  await stats?.start();
+  const fleet = startup
+    ? new FleetManager({
+        target: {
+          get loaded() {
+            return agent.loaded;
+          },
+          applyConfig: async (next, diff) => {
+            await agent.applyConfig(next, diff);
+            metrics.setModels(agent.loadedModels());
+          },
+          cameraProgress: (cameraId) => agent.cameraProgress(cameraId),
+        },
+        link,
+        store: startup.store,
+        clock,
+        logger,
+        metrics,
+        env,
+        audit,
+      })
+    : undefined;
+  fleet?.start();
   logger.info(
     { site: config.site.id, configVersion: config.version, cameras: config.cameras.length, metrics: http.url },
     'agent started',
@@ -91,13 +161,17 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await fleet?.stop();
+      await stats?.stop();
       await agent.stop();
-      await sink.shutdown();
-      await link.shutdown();
+      await delivery.shutdown();
+      // last: the outbox may still record what its shutdown did
+      audit.append(agentStoppedEntry());
+      await audit.shutdown();
       await http.stop();
       logger.info('agent stopped');
     })();
     return stopping;
   };
-  return { agent, link, metrics, metricsUrl: http.url, stop };
+  return { agent, link, metrics, fleet, metricsUrl: http.url, stop };
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'mqtt';
 import { alertSchema } from '../../pipelines/alerts.js';
@@ -49,6 +50,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const configPath = join(packageRoot(), 'config', 'examples', 'demo.yaml');
   const loaded = parseSiteConfigText(readFileSync(configPath, 'utf8'), configPath, { ...env, C5_DEMO_CLIP: clip });
   const config = { ...loaded.config, mqtt: { ...loaded.config.mqtt, urls: [broker.url], protocolVersion: 4 as const } };
+  // a throwaway audit log, unless the user points C5_AUDIT_DIR at one
+  config.audit = { ...config.audit, dir: env['C5_AUDIT_DIR'] || mkdtempSync(join(tmpdir(), 'c5-demo-audit-')) };
+  // an outbox in memory, unless the user points C5_OUTBOX_PATH at a file: the demo's broker lives no longer than it does
+  config.outbox = { ...config.outbox, path: env['C5_OUTBOX_PATH'] || ':memory:' };
   const site = config.site.id;
 
   const subscriber = connect(broker.url, { protocolVersion: 4, clientId: `c5-demo-viewer-${process.pid}`, reconnectPeriod: 1000 });
@@ -65,9 +70,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       }
       alerts += 1;
       const a = parsed.data;
+      const head = `${a.createdAt}  ${a.cameraId}  ${a.ruleId.padEnd(18)} ${a.state.padEnd(5)}`;
+      if (!a.object) {
+        // crowding: the event is about a zone, not one object
+        out.write(`${head} ${a.count ?? 0} in zone ${a.zone?.id ?? '?'}\n`);
+        return;
+      }
       const [x1, y1, x2, y2] = a.object.bbox;
       out.write(
-        `${a.createdAt}  ${a.cameraId}  ${a.ruleId.padEnd(18)} ${a.state.padEnd(5)} ${a.object.label} #${a.object.trackId} ` +
+        `${head} ${a.object.label} #${a.object.trackId} ` +
           `score ${a.object.score.toFixed(2)} box [${f3(x1)}, ${f3(y1)}, ${f3(x2)}, ${f3(y2)}]\n`,
       );
     } else {
@@ -90,6 +101,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     out.write(
       `c5-agent demo: ${clip} as camera "${config.cameras[0]?.id}", broker ${broker.url}\n` +
         `metrics: ${running.metricsUrl}/metrics  (also /healthz, /readyz)\n` +
+        `audit log: ${config.audit.dir}  (c5-agent audit verify ${config.audit.dir})\n` +
         `alerts on ${config.mqtt.prefix}/${site}/+/alerts; Ctrl-C to stop\n`,
     );
     await waitUntil(options.signal, options.durationSeconds, options.clock);

@@ -1,9 +1,12 @@
 import { dirname } from 'node:path';
 import { getModelEntry, type ModelRegistry } from '../../pipelines/detect/modelRegistry.js';
+import { ModelError } from '../../pipelines/errors.js';
+import type { Detector } from '../../pipelines/stages.js';
 import type { Logger } from '../observe/logger.js';
 import { defaultModelsDir, defaultRegistryPath, loadLabels, loadModelRegistry } from './modelFiles.js';
 import { OnnxDetector, type OnnxSessionOptions } from './OnnxDetector.js';
 import { resolveModelFile } from './resolveModelFile.js';
+import { WorkerDetector } from './WorkerDetector.js';
 
 export interface LoadDetectorOptions {
   /** registry name, e.g. `yolox-nano` */
@@ -40,4 +43,24 @@ export async function loadDetector(options: LoadDetectorOptions): Promise<OnnxDe
     sessionOptions: options.sessionOptions,
     logger: options.logger,
   });
+}
+
+/** Where a model runs: `worker` (its own thread) or `main` (the agent's event loop thread). */
+export type InferenceThread = 'worker' | 'main';
+
+/**
+ * The detector the agent uses: on a worker thread when asked (falling back to the main thread,
+ * with a warning, when the worker script is not built), else in this thread.
+ */
+export async function openDetector(options: LoadDetectorOptions & { readonly thread: InferenceThread; readonly logLevel: string }): Promise<Detector> {
+  const { thread, logLevel, ...load } = options;
+  if (thread === 'worker') {
+    try {
+      return await WorkerDetector.start({ ...load, logLevel });
+    } catch (error) {
+      if (!(error instanceof ModelError && error.code === 'worker_unavailable')) throw error;
+      load.logger.warn({ model: load.name, err: error }, 'inference worker unavailable; running the model on the main thread');
+    }
+  }
+  return await loadDetector(load);
 }

@@ -1,14 +1,27 @@
 import { z } from 'zod';
+import { auditSchema } from './auditSchema.js';
+import { checkCamera } from './cameraChecks.js';
 import { cameraSchema } from './cameraSchema.js';
 import { id, SEVERITIES } from './common.js';
-import { metricsSchema } from './metricsSchema.js';
+import { fleetSchema } from './fleetSchema.js';
+import { inferenceSchema } from './inferenceSchema.js';
+import { metricsSchema, statsSchema } from './metricsSchema.js';
 import { mqttSchema } from './mqttSchema.js';
+import { outboxSchema } from './outboxSchema.js';
 
 export { id, pointSchema, polygonSchema, secretRef, SEVERITIES } from './common.js';
-export { cameraSchema, detectionSchema, zoneSchema } from './cameraSchema.js';
-export { metricsSchema } from './metricsSchema.js';
+export { cameraSchema, detectionSchema, lineSchema, privacyMaskSchema, trackerSchema, zoneSchema } from './cameraSchema.js';
+export { isLoopbackHost, metricsAuthSchema, metricsSchema, statsSchema } from './metricsSchema.js';
 export { mqttSchema } from './mqttSchema.js';
-export { objectPresentRuleSchema, ruleSchema, zoneIntrusionRuleSchema } from './rulesSchema.js';
+export {
+  crowdingRuleSchema,
+  lineCrossingRuleSchema,
+  loiteringRuleSchema,
+  objectPresentRuleSchema,
+  ruleSchema,
+  zoneIntrusionRuleSchema,
+} from './rulesSchema.js';
+export { scheduleSchema, type ScheduleConfig } from './scheduleSchema.js';
 export { sourceSchema } from './sourceSchema.js';
 
 /**
@@ -26,7 +39,12 @@ export const siteConfigSchema = z
     }),
     ffmpegPath: z.string().min(1).optional(),
     mqtt: mqttSchema,
+    outbox: outboxSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
+    stats: statsSchema.prefault({}),
+    audit: auditSchema.prefault({}),
+    inference: inferenceSchema.prefault({}),
+    fleet: fleetSchema.optional(),
     cameras: z.array(cameraSchema).min(1),
   })
   .superRefine((config, ctx) => {
@@ -36,28 +54,7 @@ export const siteConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['cameras', c, 'id'], message: `duplicate camera id "${camera.id}"` });
       }
       cameraIds.add(camera.id);
-      const zoneIds = new Set<string>();
-      camera.zones.forEach((zone, z) => {
-        if (zoneIds.has(zone.id)) {
-          ctx.addIssue({ code: 'custom', path: ['cameras', c, 'zones', z, 'id'], message: `duplicate zone id "${zone.id}"` });
-        }
-        zoneIds.add(zone.id);
-      });
-      const ruleIds = new Set<string>();
-      camera.rules.forEach((rule, r) => {
-        if (ruleIds.has(rule.id)) {
-          ctx.addIssue({ code: 'custom', path: ['cameras', c, 'rules', r, 'id'], message: `duplicate rule id "${rule.id}"` });
-        }
-        ruleIds.add(rule.id);
-        if (rule.type === 'zone_intrusion' && !zoneIds.has(rule.zone)) {
-          const defined = [...zoneIds].join(', ') || '(none)';
-          ctx.addIssue({
-            code: 'custom',
-            path: ['cameras', c, 'rules', r, 'zone'],
-            message: `unknown zone "${rule.zone}"; defined zones: ${defined}`,
-          });
-        }
-      });
+      checkCamera(camera, ['cameras', c], ctx);
     });
   });
 
@@ -66,6 +63,9 @@ export type SiteConfig = z.output<typeof siteConfigSchema>;
 export type CameraConfig = SiteConfig['cameras'][number];
 export type RuleConfig = CameraConfig['rules'][number];
 export type ZoneConfig = CameraConfig['zones'][number];
+export type LineConfig = CameraConfig['lines'][number];
+export type PrivacyMaskConfig = CameraConfig['privacyMasks'][number];
+export type TrackerConfig = CameraConfig['tracker'];
 export type Severity = (typeof SEVERITIES)[number];
 
 /** `cameras[2].rules[0].zone` */

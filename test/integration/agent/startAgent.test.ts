@@ -108,7 +108,7 @@ describe('agent end to end (RTSP → ffmpeg → YOLOX → MQTT)', () => {
       model: { name: 'yolox-nano', sha256: 'e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd' },
       config: { version: 7 },
     });
-    const [x1, y1, x2, y2] = alert!.object.bbox;
+    const [x1, y1, x2, y2] = alert!.object!.bbox;
     expect(0 <= x1 && x1 < x2 && x2 <= 1 && 0 <= y1 && y1 < y2 && y2 <= 1).toBe(true);
     // the anchor (bottom centre) is inside the walkway zone, which starts at y = 0.2
     expect(y2).toBeGreaterThan(0.2);

@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 import { collectMqtt } from '../../helpers/mqttCollector.js';
@@ -50,11 +51,14 @@ describe('c5-agent CLI', () => {
       await broker?.stop();
     });
 
-    it('runs a site, then on SIGTERM says offline and exits 0', async () => {
+    it('runs a site, then on SIGTERM stops intake, leaves a retained offline status and exits 0 within 10 s', async () => {
       const config = join(dir, 'site.yaml');
+      const outboxPath = join(dir, 'state', 'outbox.sqlite');
+      const auditDir = join(dir, 'state', 'audit');
       writeFileSync(
         config,
         `version: 3\nsite: {id: cli-site}\nmqtt: {urls: ["${broker.url}"]}\nmetrics: {port: 0}\n` +
+          `outbox: {path: "${outboxPath}"}\naudit: {dir: "${auditDir}"}\n` +
           `cameras:\n  - id: lobby\n    source: {url: "${clipPath}", loop: true}\n`,
       );
       const collector = await collectMqtt({ url: broker.url, topics: ['c5/cli-site/#'] });
@@ -62,11 +66,42 @@ describe('c5-agent CLI', () => {
       try {
         await collector.waitFor((m) => m.topic === 'c5/cli-site/lobby/status' && (m.payload as { state: string }).state === 'online', 30_000);
         await waitFor('agent started log line', () => agent.stdout().includes('"msg":"agent started"'), 10_000);
+        const signalledAt = Date.now();
         agent.child.kill('SIGTERM');
         const result = await agent.done;
+        // The 10 s systemd (TimeoutStopSec) and `docker stop` allow before SIGKILL: a contract, not a speed figure.
+        expect(Date.now() - signalledAt).toBeLessThan(10_000);
         expect(result.code).toBe(0);
-        expect(result.stdout).toContain('"msg":"agent stopped"');
+        // intake stops first, then the link says offline, then the process ends
+        const steps = ['shutting down', 'camera ingest stopped', 'MQTT link shut down', 'agent stopped'];
+        const at = steps.map((msg) => result.stdout.indexOf(`"msg":"${msg}"`));
+        expect(at.every((index) => index >= 0), `missing shutdown step in:\n${result.stdout}`).toBe(true);
+        expect(at).toEqual([...at].sort((a, b) => a - b));
         await collector.waitFor((m) => m.topic === 'c5/cli-site/status' && (m.payload as { state: string }).state === 'offline', 5_000);
+        // retained: a subscriber that arrives after the agent is gone still reads why
+        const late = await collectMqtt({ url: broker.url, topics: ['c5/cli-site/status'] });
+        try {
+          const status = await late.waitFor((m) => m.topic === 'c5/cli-site/status', 5_000);
+          expect(status.retain).toBe(true);
+          expect(status.payload).toMatchObject({ state: 'offline', reason: 'shutdown', siteId: 'cli-site', configVersion: 3 });
+        } finally {
+          await late.close();
+        }
+        // the outbox was closed, not abandoned: SQLite folds and removes its WAL on a clean close
+        expect(existsSync(`${outboxPath}-wal`)).toBe(false);
+        const outbox = new Database(outboxPath, { readonly: true });
+        try {
+          expect(outbox.pragma('integrity_check', { simple: true })).toBe('ok');
+        } finally {
+          outbox.close();
+        }
+        // the audit file was closed with its last record in the chain
+        const audit = await runCli(['audit', 'verify', auditDir]);
+        expect(audit.stdout).toMatch(/^OK: \d+ records/);
+        expect(audit.code).toBe(0);
+        const auditFiles = readdirSync(auditDir).filter((f) => f.endsWith('.jsonl')).sort();
+        const lastLine = readFileSync(join(auditDir, auditFiles.at(-1)!), 'utf8').trimEnd().split('\n').at(-1)!;
+        expect(JSON.parse(lastLine)).toMatchObject({ type: 'agent_stopped' });
       } finally {
         agent.child.kill('SIGKILL');
         await collector.close();

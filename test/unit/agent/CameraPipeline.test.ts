@@ -6,16 +6,16 @@ import { createRootLogger } from '../../../agent/observe/logger.js';
 import { alertSchema } from '../../../pipelines/alerts.js';
 import { parseSiteConfig } from '../../../pipelines/config/siteConfig.js';
 import { RulePolicy } from '../../../pipelines/policy.js';
-import { IouTracker } from '../../../pipelines/track/IouTracker.js';
+import { ByteTracker } from '../../../pipelines/track/ByteTracker.js';
 import type { Detection } from '../../../pipelines/types.js';
 import { GatedDetector, ManualFrameSource, MemorySink, RecordingMetrics, fakeFrame } from '../../helpers/fakeStages.js';
 
-function setup() {
+function setup(cameraOverrides: Record<string, unknown> = {}) {
   const parsed = parseSiteConfig({
     version: 2,
     site: { id: 'site-a' },
     mqtt: { urls: ['mqtt://127.0.0.1:1'] },
-    cameras: [{ id: 'cam-1', source: { url: 'x' }, rules: [{ id: 'people', type: 'object_present', labels: ['person'] }] }],
+    cameras: [{ id: 'cam-1', source: { url: 'x' }, rules: [{ id: 'people', type: 'object_present', labels: ['person'] }], ...cameraOverrides }],
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const camera = parsed.config.cameras[0]!;
@@ -28,7 +28,7 @@ function setup() {
     camera,
     source,
     detector,
-    tracker: new IouTracker(),
+    tracker: new ByteTracker({ options: { minHits: 1 } }),
     policy: new RulePolicy(camera),
     sink,
     alertContext: { siteId: 'site-a', cameraId: 'cam-1', model: { name: 'm', sha256: 'a'.repeat(64) }, config: { version: 2, sha256: 'b'.repeat(64) } },
@@ -63,7 +63,7 @@ describe('CameraPipeline', () => {
     await pipeline.stop();
   });
 
-  it('publishes one schema-valid start alert per track and records its latency', async () => {
+  it('publishes one schema-valid start alert per track and records its hand-off time', async () => {
     const { detector, sink, metrics, push, pipeline } = setup();
     push(1);
     detector.finish([person]);
@@ -75,7 +75,9 @@ describe('CameraPipeline', () => {
     const alert = alertSchema.parse(sink.alerts[0]);
     expect(alert).toMatchObject({ seq: 1, state: 'start', ruleId: 'people', cameraId: 'cam-1', siteId: 'site-a', type: 'object_present' });
     expect(alert.frameTime).toBe(new Date(1_700_000_000_200).toISOString());
-    expect(metrics.get('frameToAlert')).toBe(1);
+    expect(metrics.get('stage', { stage: 'publish' })).toBe(1);
+    // Frame to PUBACK is the delivery's to observe; the sink's promise only means "stored".
+    expect(metrics.get('frameToAlert')).toBe(0);
     expect(metrics.get('alerts', { camera: 'cam-1', rule: 'people', outcome: 'published' })).toBe(1);
     await pipeline.stop();
   });
@@ -107,5 +109,72 @@ describe('CameraPipeline', () => {
     expect(detector.calls.map((f) => f.seq)).toEqual([1]);
     expect(metrics.get('frames', { camera: 'cam-1', outcome: 'dropped' })).toBe(1);
     expect(source.stops).toBe(2);
+  });
+
+  it('blanks privacy masks before inference and drops detections anchored in them', async () => {
+    // the fake frame is 4x4 pixels of a 4x4 source: the mask covers its left half
+    const { detector, sink, push, pipeline } = setup({ privacyMasks: [{ id: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }] });
+    push(1);
+    const pixels = detector.calls[0]!.pixels;
+    const row = (y: number): number[] => [...pixels.subarray(y * 12, y * 12 + 12)];
+    expect(row(0)).toEqual([114, 114, 114, 114, 114, 114, 0, 0, 0, 0, 0, 0]);
+    expect(row(3)).toEqual(row(0));
+    detector.finish([person]); // feet at (0.2, 0.6): in the mask
+    await settle();
+    push(2);
+    detector.finish([{ ...person, box: [0.6, 0.1, 0.8, 0.6] }]);
+    await settle();
+    expect(sink.alerts.map((a) => a.object?.bbox[0])).toEqual([0.6]);
+    await pipeline.stop();
+  });
+
+  it('publishes a crowding alert with the count and no object', async () => {
+    const { detector, sink, push, pipeline } = setup({
+      zones: [{ id: 'all', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] }],
+      rules: [{ id: 'crowd', type: 'crowding', labels: ['person'], zone: 'all', minCount: 2, minDurationSeconds: 0 }],
+    });
+    push(1);
+    detector.finish([person, { ...person, box: [0.6, 0.1, 0.8, 0.6] }]);
+    await settle();
+    expect(sink.alerts).toHaveLength(1);
+    expect(alertSchema.parse(sink.alerts[0])).toMatchObject({ type: 'crowding', state: 'start', zone: { id: 'all' }, count: 2 });
+    expect(sink.alerts[0]!.object).toBeUndefined();
+    await pipeline.stop();
+  });
+
+  it('takes a new policy in place: the decoder keeps running, open events end under the old config, track ids stay', async () => {
+    const { detector, source, sink, push, pipeline } = setup();
+    push(1);
+    detector.finish([person]);
+    await settle();
+    expect(sink.alerts.map((a) => [a.state, a.ruleId])).toEqual([['start', 'people']]);
+    const trackId = sink.alerts[0]!.object!.trackId;
+
+    const next = parseSiteConfig({
+      version: 3,
+      site: { id: 'site-a' },
+      mqtt: { urls: ['mqtt://127.0.0.1:1'] },
+      cameras: [{ id: 'cam-1', source: { url: 'x' }, rules: [{ id: 'people-v3', type: 'object_present', labels: ['person'], severity: 'high' }] }],
+    });
+    if (!next.ok) throw new Error(next.errors.join('\n'));
+    const camera = next.config.cameras[0]!;
+    push(2);
+    // swapped while frame 2 is in inference: that frame is judged by the new policy
+    pipeline.reconfigure({
+      camera,
+      policy: new RulePolicy(camera),
+      alertContext: { siteId: 'site-a', cameraId: 'cam-1', model: { name: 'm', sha256: 'a'.repeat(64) }, config: { version: 3, sha256: 'd'.repeat(64) } },
+    });
+    expect(sink.alerts.map((a) => [a.state, a.ruleId, a.config.version])).toEqual([
+      ['start', 'people', 2],
+      ['end', 'people', 2],
+    ]);
+    detector.finish([person]);
+    await settle();
+    expect(sink.alerts[2]).toMatchObject({ state: 'start', ruleId: 'people-v3', severity: 'high', config: { version: 3 }, object: { trackId } });
+    expect(sink.alerts).toHaveLength(3);
+    expect(source.stops).toBe(0);
+    expect(pipeline.framesReceived).toBe(2);
+    await pipeline.stop();
   });
 });

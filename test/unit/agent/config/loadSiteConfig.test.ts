@@ -39,6 +39,18 @@ describe('loadSiteConfig', () => {
     expect(parseSiteConfigText(text + '\n', 'site.yaml', { CAM1_URL: 'x' }).sha256).not.toBe(loaded.sha256);
   });
 
+  it('resolves the metrics endpoint credentials, naming the field of a missing one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'c5-config-'));
+    writeFileSync(join(dir, 'metrics-pw'), 'scrape-pw\n');
+    const withAuth = (auth: string): string => `${yaml('p', 'rtsp://cam')}metrics:\n  host: 0.0.0.0\n  auth: ${auth}\n`;
+    const bearer = parseSiteConfigText(withAuth('{ bearerToken: env:METRICS_TOKEN }'), 'site.yaml', { METRICS_TOKEN: 'tok-1' });
+    expect(bearer.config.metrics.auth).toEqual({ bearerToken: 'tok-1' });
+    const basic = parseSiteConfigText(withAuth(`{ username: prometheus, password: "file:${join(dir, 'metrics-pw')}" }`), 'site.yaml', {});
+    expect(basic.config.metrics.auth).toEqual({ username: 'prometheus', password: 'scrape-pw' });
+    const error = rejection(() => parseSiteConfigText(withAuth('{ bearerToken: env:METRICS_TOKEN }'), 'site.yaml', {}));
+    expect(error.message).toBe('metrics.auth.bearerToken: environment variable METRICS_TOKEN is not set (from "env:METRICS_TOKEN")');
+  });
+
   it('names the config path and variable of a missing secret, never a value', () => {
     const error = rejection(() => parseSiteConfigText(yaml('env:MQTT_PW', 'rtsp://cam'), 'site.yaml', {}));
     expect(error.code).toBe('secret_unresolved');

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/helpers/freePort.js';
+import { benchSite, type BenchSiteOptions } from './benchSite.js';
+import { parseMetrics, total, type Sample } from './metricsText.js';
+import { sleep } from './stats.js';
+
+export interface ChildAgent {
+  readonly pid: number;
+  scrape(): Promise<Sample[]>;
+  /** resident memory now and at its peak (VmHWM), MB, of the agent process */
+  memory(): Promise<{ rssMb: number; peakRssMb: number }>;
+  /** resident memory of the agent's ffmpeg children, MB */
+  decodersRssMb(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function statusKb(pid: number, field: string): Promise<number> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/**
+ * The agent as it runs in production: `node dist/agent/main.js run --config site.json` in its
+ * own process, so its resident memory is its own. Ready once every camera has had a frame handled.
+ */
+export async function startChildAgent(site: Omit<BenchSiteOptions, 'stateDir' | 'metricsPort'>, env: NodeJS.ProcessEnv, root: string): Promise<ChildAgent> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'c5-bench-agent-'));
+  const metricsPort = await freePort();
+  const configPath = join(stateDir, 'site.json');
+  await writeFile(configPath, JSON.stringify(benchSite({ ...site, stateDir, metricsPort }), null, 2));
+  const log = createWriteStream(join(stateDir, 'agent.log'));
+  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist', 'agent', 'main.js'), 'run', '--config', configPath], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('bench: could not start the agent');
+  const url = `http://127.0.0.1:${metricsPort}/metrics`;
+  const scrape = async (): Promise<Sample[]> => parseMetrics(await (await fetch(url)).text());
+  const stop = async (): Promise<void> => {
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    log.end();
+    await rm(stateDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`bench: the agent exited with ${child.exitCode} during start-up; see its log (${configPath})`);
+    const samples = await scrape().catch(() => []);
+    const handled = site.cameras > 0 && Array.from({ length: site.cameras }, (_, i) => `cam-${String(i + 1).padStart(2, '0')}`).every(
+      (camera) => total(samples, 'c5_agent_frames_total', { camera }) > 0,
+    );
+    if (handled) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error('bench: the agent did not handle a frame from every camera within 60 s');
+    }
+    await sleep(250);
+  }
+
+  return {
+    pid,
+    scrape,
+    memory: async () => ({ rssMb: (await statusKb(pid, 'VmRSS')) / 1024, peakRssMb: (await statusKb(pid, 'VmHWM')) / 1024 }),
+    decodersRssMb: async () => {
+      const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
+      const rss = await Promise.all(children.map((id) => statusKb(Number(id), 'VmRSS')));
+      return rss.filter((kb) => Number.isFinite(kb)).reduce((sum, kb) => sum + kb, 0) / 1024;
+    },
+    stop,
+  };
+}

@@ -1,0 +1,182 @@
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { getModelEntry } from '../pipelines/detect/modelRegistry.js';
+import { DEFAULT_SESSION_OPTIONS } from '../pipelines/config/inferenceSchema.js';
+import { loadModelRegistry } from '../agent/inference/modelFiles.js';
+import { resolveModelFile } from '../agent/inference/resolveModelFile.js';
+import { resolveFfmpegPath } from '../agent/ingest/resolveFfmpegPath.js';
+import { createRootLogger } from '../agent/observe/logger.js';
+import { benchEnv } from './benchEnv.js';
+import { runTrial, searchCapacity, type CapacityResult, type TrialOptions, type TrialResult } from './capacity.js';
+import { decodeClipFrames } from './clipFrames.js';
+import { startLocalBroker } from './localBroker.js';
+import { measureOrtOnly } from './ortOnly.js';
+import { measureLatency, measurePipelineFps } from './pipelinePhases.js';
+import { runSessionSweep } from './sessionSweep.js';
+import { round } from './stats.js';
+import { formatTable } from './table.js';
+
+/**
+ * `npm run bench`: ONNX Runtime alone against the whole agent on the shared model and clip, in
+ * one run. Prints a table and writes bench/results.json. `--quick` shortens every window (for
+ * trying the bench, not for figures); `--sweep` measures the session-option candidates instead.
+ */
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false } } });
+const quick = values.quick ?? false;
+const window = quick ? { ort: 3, warmup: 3, fps: 5, latency: 8, trial: 6 } : { ort: 10, warmup: 5, fps: 15, latency: 30, trial: 20 };
+/** The whole run stays under ten minutes: capacity searches stop at this budget. */
+const BUDGET_MS = (quick ? 4 : 9.5) * 60_000;
+const CAMERA_FPS = 5;
+const LATENCY_FPS = 10;
+
+const startedAt = Date.now();
+const say = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
+const setup = benchEnv();
+const logger = createRootLogger({ level: 'warn' });
+const ffmpegPath = resolveFfmpegPath({ env: setup.env, logger });
+const entry = getModelEntry(await loadModelRegistry(), 'yolox-nano');
+const model = await resolveModelFile(entry, { mirrorDir: setup.modelsDir, env: setup.env });
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ort.env.versions.node ?? 'unknown', loadavgAtStart: loadavg().map((v) => round(v, 2)) };
+say(`${machine.cpus} x ${machine.cpu}, load average ${machine.loadavgAtStart.join(' ')}; model ${model.path}; clip ${setup.clipPath}`);
+
+say('decoding 100 frames of the clip in advance');
+const frames = await decodeClipFrames({ ffmpegPath, clipPath: setup.clipPath, width: entry.input.width, height: entry.input.height, fps: LATENCY_FPS, count: 100 });
+const broker = await startLocalBroker();
+say(`broker: ${broker.name} at ${broker.url}`);
+const site = { clipPath: setup.clipPath, brokerUrl: broker.url, protocolVersion: broker.protocolVersion };
+const trialOptions = (windowSeconds: number, inference?: Record<string, unknown>): TrialOptions => ({
+  site: { ...site, realtime: true, analyticsFps: CAMERA_FPS, ...(inference ? { inference } : {}) },
+  env: setup.env,
+  root: setup.root,
+  warmupSeconds: window.warmup,
+  windowSeconds,
+});
+
+try {
+  if (values.sweep) {
+    await runSessionSweep({ modelPath: model.path, entry, frames, site, env: setup.env, trialOptions, say });
+  } else {
+    await runMain();
+  }
+} finally {
+  await broker.stop();
+}
+
+async function runMain(): Promise<void> {
+  // Other work on the machine moves every figure: ONNX Runtime alone is measured before and after
+  // the pipeline runs, and the pipeline compared with their mean.
+  const measureAlone = () => measureOrtOnly({ modelPath: model.path, entry, frames, sessionOptions: DEFAULT_SESSION_OPTIONS, seconds: window.ort / 2 });
+  say(`1/5 ONNX Runtime alone, ${window.ort / 2} s`);
+  const ortBefore = await measureAlone();
+  say(`    ${ortBefore.fps} fps, inference p50 ${ortBefore.inferenceMs.p50} ms`);
+
+  say(`2/5 whole agent, one camera, the clip decoded by ffmpeg as fast as it goes, ${window.fps} s`);
+  const pipeline = await measurePipelineFps(site, setup.env, window.warmup, window.fps);
+  say(`    ${pipeline.fps} fps (${pipeline.droppedFps} frames/s dropped)`);
+  say(`2/5 whole agent, one camera, frames decoded in advance, ${window.fps} s`);
+  const behindDecoder = await measurePipelineFps(site, setup.env, window.warmup, window.fps, frames);
+  say(`    ${behindDecoder.fps} fps`);
+
+  say(`1/5 ONNX Runtime alone again, ${window.ort / 2} s`);
+  const ortAfter = await measureAlone();
+  say(`    ${ortAfter.fps} fps, inference p50 ${ortAfter.inferenceMs.p50} ms`);
+  const ortOnly = {
+    fps: round((ortBefore.fps + ortAfter.fps) / 2),
+    inferenceMs: { p50: round((ortBefore.inferenceMs.p50 + ortAfter.inferenceMs.p50) / 2, 2), p95: round((ortBefore.inferenceMs.p95 + ortAfter.inferenceMs.p95) / 2, 2) },
+    preprocessMs: ortBefore.preprocessMs,
+  };
+  const efficiency = round(pipeline.fps / ortOnly.fps, 3);
+  const agentEfficiency = round(behindDecoder.fps / ortOnly.fps, 3);
+  say(`    efficiency ${efficiency} (decoder included), ${agentEfficiency} (frames decoded in advance)`);
+
+  say(`3/5 frame capture to PUBACK, one camera at ${LATENCY_FPS} fps, ${window.latency} s`);
+  const latency = await measureLatency(site, setup.env, LATENCY_FPS, window.warmup, window.latency);
+  say(`    ${latency.alerts} alerts, p50 ${latency.p50} ms, p99 ${latency.p99} ms`);
+
+  // Every camera costs one inference per frame at most: the model's rate bounds the first guess.
+  const guess = Math.max(1, Math.floor((0.8 * ortOnly.fps) / CAMERA_FPS));
+  const remaining = (): number => BUDGET_MS - (Date.now() - startedAt);
+  const report = (result: TrialResult): void =>
+    say(`    ${result.cameras} cameras, gating ${result.motion ? 'on' : 'off'}: ${result.pass ? 'pass' : `fail (${result.why.join('; ')})`}; dropped ${(result.dropRatio * 100).toFixed(2)} %, ${(result.withinLatency * 100).toFixed(1)} % within 250 ms, agent peak RSS ${result.agentPeakRssMb} MB`);
+  say(`4/5 capacity at ${CAMERA_FPS} fps per camera, gating off (first guess ${guess})`);
+  const capacityOff = await searchCapacity({
+    start: guess,
+    max: 64,
+    deadline: Date.now() + remaining() / 2,
+    trial: (n) => runTrial(n, false, trialOptions(window.trial)),
+    onTrial: report,
+  });
+  say(`4/5 capacity, gating on`);
+  const capacityOn = await searchCapacity({
+    start: Math.max(1, capacityOff.capacity),
+    max: 64,
+    deadline: startedAt + BUDGET_MS,
+    trial: (n) => runTrial(n, true, trialOptions(window.trial)),
+    onTrial: report,
+  });
+
+  const atCapacity = (result: CapacityResult): TrialResult | undefined =>
+    result.trials.filter((t) => t.pass && t.cameras === result.capacity).at(-1);
+  const rssOff = atCapacity(capacityOff)?.agentPeakRssMb ?? Number.NaN;
+  const rssOn = atCapacity(capacityOn)?.agentPeakRssMb ?? Number.NaN;
+  const describeCapacity = (result: CapacityResult): string =>
+    `${result.capacity}${result.exact ? '' : ` (search cut short; first failure ${result.firstFailure ?? 'none'})`}`;
+
+  const results = {
+    measuredAt: new Date(startedAt).toISOString(),
+    durationSeconds: round((Date.now() - startedAt) / 1000),
+    quick,
+    machine: { ...machine, loadavgAtEnd: loadavg().map((v) => round(v, 2)) },
+    model: { name: 'yolox-nano', sha256: model.sha256, path: model.path },
+    clip: setup.clipPath,
+    broker: broker.name,
+    sessionOptions: DEFAULT_SESSION_OPTIONS,
+    ort_only_fps: ortOnly.fps,
+    ort_only_runs: { before: ortBefore, after: ortAfter },
+    inference_ms: ortOnly.inferenceMs,
+    preprocess_ms: ortOnly.preprocessMs,
+    pipeline_fps: pipeline.fps,
+    efficiency,
+    pipeline,
+    pipeline_fps_predecoded: behindDecoder.fps,
+    efficiency_predecoded: agentEfficiency,
+    pipeline_predecoded: behindDecoder,
+    latency_ms: { cameras: 1, fps: LATENCY_FPS, ...latency },
+    capacity: {
+      cameraFps: CAMERA_FPS,
+      criteria: 'dropped < 1 %, p99 frame-to-PUBACK < 250 ms, decoders deliver >= 97 % of the frame rate',
+      motion_off: capacityOff,
+      motion_on: capacityOn,
+    },
+    peak_rss_mb: { motion_off: rssOff, motion_on: rssOn },
+    targets: {
+      efficiency: { target: '>= 0.95', met: efficiency >= 0.95 },
+      latency_p99: { target: `< ${round(2 * ortOnly.inferenceMs.p50)} ms (2x one inference)`, met: latency.p99 < 2 * ortOnly.inferenceMs.p50 },
+      capacity_with_gating: { target: '>= 12 cameras', met: capacityOn.capacity >= 12 },
+      rss: { target: '< 400 MB', met: Math.max(rssOff || 0, rssOn || 0) < 400 },
+    },
+  };
+  const out = join(setup.root, 'bench', 'results.json');
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+
+  const yes = (met: boolean): string => (met ? 'met' : 'NOT met');
+  process.stdout.write(
+    `\n${formatTable([
+      ['figure', 'value', 'target'],
+      ['ort_only_fps (ONNX Runtime alone, frames decoded in advance)', String(ortOnly.fps), ''],
+      ['inference p50 / p95 (ms)', `${ortOnly.inferenceMs.p50} / ${ortOnly.inferenceMs.p95}`, ''],
+      ['pipeline_fps (whole agent, 1 camera, ffmpeg decoding at max rate)', String(pipeline.fps), ''],
+      ['efficiency = pipeline_fps / ort_only_fps', String(efficiency), `>= 0.95 (${yes(results.targets.efficiency.met)})`],
+      ['pipeline_fps, frames decoded in advance (agent without decoder)', String(behindDecoder.fps), ''],
+      ['efficiency, frames decoded in advance', String(agentEfficiency), `>= 0.95 (${yes(agentEfficiency >= 0.95)})`],
+      [`frame -> PUBACK p50 / p95 / p99 (ms), 1 camera at ${LATENCY_FPS} fps`, `${latency.p50} / ${latency.p95} / ${latency.p99} (${latency.alerts} alerts)`, `p99 ${results.targets.latency_p99.target} (${yes(results.targets.latency_p99.met)})`],
+      [`capacity, ${CAMERA_FPS} fps cameras, gating off`, describeCapacity(capacityOff), ''],
+      [`capacity, ${CAMERA_FPS} fps cameras, gating on`, describeCapacity(capacityOn), `>= 12 (${yes(results.targets.capacity_with_gating.met)})`],
+      ['agent peak RSS at capacity, off / on (MB)', `${rssOff} / ${rssOn}`, `< 400 (${yes(results.targets.rss.met)})`],
+    ])}\n\nwrote ${out} (${results.durationSeconds} s; load average ${results.machine.loadavgAtEnd.join(' ')})\n`,
+  );
+}
