@@ -118,8 +118,9 @@ export interface CapacityResult {
 }
 
 /**
- * Doubling from a first guess until a failure (or halving until a pass), then bisection; stops
- * at the time budget, reporting the bounds it had.
+ * Steps of half again from a first guess until a failure (or of a quarter down until a pass),
+ * then bisection; stops at the time budget, reporting the bounds it had. The guess comes from the
+ * model's own rate, so the answer is near it and whole doublings would waste trials.
  */
 export async function searchCapacity(options: {
   readonly start: number;
@@ -140,10 +141,10 @@ export async function searchCapacity(options: {
     else failed = Math.min(failed ?? next, next);
     if (failed === undefined) {
       if (next >= options.max) break;
-      next = Math.min(options.max, next * 2);
+      next = Math.min(options.max, Math.max(next + 1, Math.round(next * 1.5)));
     } else if (passed === 0) {
       if (next === 1) break;
-      next = Math.max(1, Math.floor(next / 2));
+      next = Math.max(1, Math.min(next - 1, Math.round(next * 0.75)));
     } else {
       if (failed - passed <= 1) break;
       next = Math.floor((passed + failed) / 2);

@@ -123,6 +123,9 @@ async function runMain(): Promise<void> {
     result.trials.filter((t) => t.pass && t.cameras === result.capacity).at(-1);
   const rssOff = atCapacity(capacityOff)?.agentPeakRssMb ?? Number.NaN;
   const rssOn = atCapacity(capacityOn)?.agentPeakRssMb ?? Number.NaN;
+  const decodersOff = atCapacity(capacityOff)?.decodersRssMb ?? Number.NaN;
+  const decodersOn = atCapacity(capacityOn)?.decodersRssMb ?? Number.NaN;
+  const skippedOn = `${round((atCapacity(capacityOn)?.skippedMotionRatio ?? Number.NaN) * 100, 1)} %`;
   const describeCapacity = (result: CapacityResult): string =>
     `${result.capacity}${result.exact ? '' : ` (search cut short; first failure ${result.firstFailure ?? 'none'})`}`;
 
@@ -153,6 +156,7 @@ async function runMain(): Promise<void> {
       motion_on: capacityOn,
     },
     peak_rss_mb: { motion_off: rssOff, motion_on: rssOn },
+    decoders_rss_mb: { motion_off: decodersOff, motion_on: decodersOn },
     targets: {
       efficiency: { target: '>= 0.95', met: efficiency >= 0.95 },
       latency_p99: { target: `< ${round(2 * ortOnly.inferenceMs.p50)} ms (2x one inference)`, met: latency.p99 < 2 * ortOnly.inferenceMs.p50 },
@@ -171,12 +175,16 @@ async function runMain(): Promise<void> {
       ['inference p50 / p95 (ms)', `${ortOnly.inferenceMs.p50} / ${ortOnly.inferenceMs.p95}`, ''],
       ['pipeline_fps (whole agent, 1 camera, ffmpeg decoding at max rate)', String(pipeline.fps), ''],
       ['efficiency = pipeline_fps / ort_only_fps', String(efficiency), `>= 0.95 (${yes(results.targets.efficiency.met)})`],
+      ['  share of that time the model was running (same run, so load-independent)', String(pipeline.inferenceBusy), ''],
       ['pipeline_fps, frames decoded in advance (agent without decoder)', String(behindDecoder.fps), ''],
       ['efficiency, frames decoded in advance', String(agentEfficiency), `>= 0.95 (${yes(agentEfficiency >= 0.95)})`],
+      ['  share of that time the model was running', String(behindDecoder.inferenceBusy), ''],
       [`frame -> PUBACK p50 / p95 / p99 (ms), 1 camera at ${LATENCY_FPS} fps`, `${latency.p50} / ${latency.p95} / ${latency.p99} (${latency.alerts} alerts)`, `p99 ${results.targets.latency_p99.target} (${yes(results.targets.latency_p99.met)})`],
       [`capacity, ${CAMERA_FPS} fps cameras, gating off`, describeCapacity(capacityOff), ''],
       [`capacity, ${CAMERA_FPS} fps cameras, gating on`, describeCapacity(capacityOn), `>= 12 (${yes(results.targets.capacity_with_gating.met)})`],
       ['agent peak RSS at capacity, off / on (MB)', `${rssOff} / ${rssOn}`, `< 400 (${yes(results.targets.rss.met)})`],
+      ['ffmpeg decoders RSS at capacity, off / on (MB, all cameras)', `${decodersOff} / ${decodersOn}`, ''],
+      ['frames skipped by motion gating at capacity (clip has motion throughout)', `${skippedOn}`, ''],
     ])}\n\nwrote ${out} (${results.durationSeconds} s; load average ${results.machine.loadavgAtEnd.join(' ')})\n`,
   );
 }

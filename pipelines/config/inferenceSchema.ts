@@ -1,10 +1,11 @@
 import { z } from 'zod';
 
 /**
- * ONNX Runtime session options (README, "Performance"). The defaults are the ones measured best
- * on a 2-core x86 box with YOLOX-Nano: one intra-op thread. ONNX Runtime runs a session on the
- * Node main thread, so a second intra-op thread only spins against the ffmpeg decoders for the
- * other core; with one, throughput held up at one camera and won at four and more.
+ * Where models run and ONNX Runtime's session options (README, "Performance"). The defaults are
+ * the ones measured best on the project's 2-core x86 box with YOLOX-Nano and eight to twelve
+ * cameras: one intra-op thread, on the main thread. A second intra-op thread, or the model on a
+ * worker thread, only competes with the ffmpeg decoders and the event loop for the same two cores:
+ * inference got slower and frames were dropped earlier.
  */
 
 export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'layout', 'all'] as const;
@@ -39,9 +40,13 @@ const sessionFields = {
 /** One model's overrides: only the fields given replace the site's. */
 export const modelSessionSchema = z.strictObject(sessionFields).partial();
 
-/** `worker`: each model on its own thread; `main`: on the agent's event-loop thread. */
-export const INFERENCE_THREADS = ['worker', 'main'] as const;
-export const DEFAULT_INFERENCE_THREAD = 'worker';
+/**
+ * `main`: on the agent's event-loop thread (ONNX Runtime blocks it for each inference);
+ * `worker`: each model on its own thread, so intake and MQTT go on during inference (for boxes
+ * with cores to spare beyond the decoders).
+ */
+export const INFERENCE_THREADS = ['main', 'worker'] as const;
+export const DEFAULT_INFERENCE_THREAD = 'main';
 
 export const inferenceSchema = z.strictObject({
   /** where models run; see README, "Performance" */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SESSION_OPTIONS, inferenceSchema, sessionSettingsFor } from '../../../../pipelines/config/inferenceSchema.js';
+import { DEFAULT_INFERENCE_THREAD, DEFAULT_SESSION_OPTIONS, inferenceSchema, sessionSettingsFor } from '../../../../pipelines/config/inferenceSchema.js';
 import { parseSiteConfig } from '../../../../pipelines/config/siteConfig.js';
 
 const site = (extra: Record<string, unknown>) => ({
@@ -15,6 +15,7 @@ describe('inference settings', () => {
     const parsed = parseSiteConfig(site({}));
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
     expect(sessionSettingsFor(parsed.config.inference, 'yolox-nano')).toEqual(DEFAULT_SESSION_OPTIONS);
+    expect(parsed.config.inference.thread).toBe(DEFAULT_INFERENCE_THREAD);
     expect(parsed.config.cameras[0]!.motion).toEqual({ enabled: false, threshold: 12, minAreaFraction: 0.002, recheckSeconds: 2, globalChangeFraction: 0.5 });
   });
 

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { searchCapacity, type TrialResult } from '../../../bench/capacity.js';
+
+/** A machine that serves up to `limit` cameras; every trial is recorded. */
+function machine(limit: number) {
+  const tried: number[] = [];
+  const trial = async (cameras: number): Promise<TrialResult> => {
+    tried.push(cameras);
+    return { cameras, pass: cameras <= limit } as TrialResult;
+  };
+  return { tried, trial };
+}
+
+describe('searchCapacity', () => {
+  it.each([
+    [11, 13, 5],
+    [11, 4, 7],
+    [11, 11, 4],
+    [3, 40, 11],
+    [5, 0, 5],
+  ])('from a guess of %i finds a limit of %i exactly, in at most %i trials', async (start, limit, most) => {
+    const { tried, trial } = machine(limit);
+    const result = await searchCapacity({ start, max: 64, deadline: Date.now() + 60_000, trial });
+    expect(result.capacity).toBe(limit);
+    expect(result.exact).toBe(true);
+    expect(result.firstFailure).toBe(limit + 1);
+    expect(tried.length).toBeLessThanOrEqual(most);
+    expect(new Set(tried).size).toBe(tried.length);
+  });
+
+  it('reports bounds, not an answer, when the time budget runs out', async () => {
+    const { trial } = machine(30);
+    const result = await searchCapacity({ start: 2, max: 64, deadline: Date.now() - 1, trial });
+    expect(result).toMatchObject({ capacity: 0, exact: false, trials: [] });
+  });
+});
