@@ -1,3 +1,4 @@
+import { cappedExponentialMs } from '../backoff.js';
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import type { Clock, Timer } from '../clock.js';
 import { redactUrl, redactUrlsInText, type Logger } from '../observe/logger.js';
@@ -353,7 +354,7 @@ export class FfmpegFrameSource implements FrameSource {
     if (run.firstFrameAt !== undefined && now - run.firstFrameAt >= this.timings.healthyResetMs) this.attempt = 0;
     this.attempt += 1;
     const { initialBackoffMs, maxBackoffMs, jitter } = this.timings;
-    const base = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(this.attempt - 1, 30));
+    const base = cappedExponentialMs(this.attempt - 1, initialBackoffMs, maxBackoffMs);
     const r = Math.min(Math.max(this.random(), 0), 1);
     const delayMs = Math.round(base * (1 - jitter * r));
     const info = { cameraId: this.cameraId, reason: run.ending.reason, delayMs, attempt: this.attempt };

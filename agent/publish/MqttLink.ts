@@ -9,7 +9,8 @@ import { mqttClientOptions } from './mqttClientOptions.js';
 import { brokerEndpoint, describeConnectionError, PublishRefusedError, reasonName, type BrokerEndpoint } from './mqttWire.js';
 import { OutgoingQueue, type AckOutcome, type OutgoingMessage, type PublishProperties } from './OutgoingQueue.js';
 import { cameraStatusPayload, siteStatusPayload } from './statusMessages.js';
-import { backoffDelayMs, withTimeout } from './timing.js';
+import { backoffDelayMs } from '../backoff.js';
+import { withTimeout } from './timing.js';
 import type { TlsMaterial } from './tlsFiles.js';
 import { cameraStatusTopic, siteStatusTopic } from './topics.js';
 

@@ -6,7 +6,7 @@ import type { AgentMetrics } from '../observe/metrics.js';
 import type { MqttLink, PublishProperties } from './MqttLink.js';
 import { PublishRefusedError } from './mqttWire.js';
 import type { Outbox, OutboxDrop, OutboxDropReason, OutboxRecord } from './Outbox.js';
-import { backoffDelayMs } from './timing.js';
+import { backoffDelayMs } from '../backoff.js';
 
 export interface OutboxDeliveryDeps {
   readonly outbox: Pick<Outbox, 'after' | 'remove' | 'expire' | 'stats'> & { recover?(): OutboxDrop[] };

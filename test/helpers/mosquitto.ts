@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './freePort.js';
+import { stopChild } from './stopChild.js';
 
 export const MOSQUITTO_PATH = process.env['C5_MOSQUITTO'] ?? '/usr/sbin/mosquitto';
 
@@ -45,17 +46,6 @@ function canConnect(port: number): Promise<boolean> {
     socket.once('error', () => {
       socket.destroy();
       resolve(false);
-    });
-  });
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
     });
   });
 }
@@ -115,11 +105,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     const proc = child;
     if (!proc) return;
     child = null;
-    proc.kill('SIGTERM');
-    if (!(await waitForExit(proc, 5_000))) {
-      proc.kill('SIGKILL');
-      await waitForExit(proc, 5_000);
-    }
+    await stopChild(proc);
   };
 
   await start();

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from './freePort.js';
+import { stopChild } from './stopChild.js';
 import { h264ClipPath } from './media.js';
 import { repoRoot } from './paths.js';
 
@@ -21,17 +22,6 @@ export interface RtspServerOptions {
 /** Debian's python: it has python3-gi; a pyenv `python3` earlier on PATH does not. */
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(repoRoot, 'test', 'helpers', 'rtsp_server.py');
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 /** Starts the GStreamer RTSP server (test/helpers/rtsp_server.py) and waits until it listens. */
 export async function startRtspServer(options: RtspServerOptions = {}): Promise<RtspServer> {
@@ -75,11 +65,7 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
     stop: () => {
       stopping ??= (async () => {
         child.stdin.end();
-        child.kill('SIGTERM');
-        if (!(await waitForExit(child, 5_000))) {
-          child.kill('SIGKILL');
-          await waitForExit(child, 5_000);
-        }
+        await stopChild(child);
       })();
       return stopping;
     },

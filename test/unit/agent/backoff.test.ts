@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../../../../agent/publish/timing.js';
+import { backoffDelayMs } from '../../../agent/backoff.js';
 
 describe('backoffDelayMs', () => {
   it('doubles from the minimum up to the maximum (jitter at its top)', () => {
