@@ -91,6 +91,20 @@ export class FallbackOutbox implements Outbox {
     return this.memory.add(records);
   }
 
+  /**
+   * Resolves once what the file took is on disk. Alerts held in memory while the file fails are
+   * not durable whatever happens, and the degraded status already says so: nothing to wait for.
+   * A failed flush degrades the outbox like any other write failure.
+   */
+  sync(): Promise<void> {
+    const durable = this.durable;
+    if (!durable?.sync || this.failure) return Promise.resolve();
+    return durable.sync().catch((error: unknown) => {
+      this.fail(error);
+      throw toError(error);
+    });
+  }
+
   after(afterSeq: number, limit: number): OutboxRecord[] {
     const fromMemory = this.memory.after(afterSeq, limit);
     let fromFile: OutboxRecord[] = [];
@@ -169,6 +183,7 @@ export class FallbackOutbox implements Outbox {
       this.log.info({ moved: moving.length, was: this.failure.code }, 'outbox writable again; alerts held in memory moved into it');
       this.failure = null;
       this.deps.onHealthChange?.(null);
+      this.sync().catch((error: unknown) => this.log.debug({ err: toError(error) }, 'alerts moved from memory not yet flushed to disk'));
       return drops;
     } catch (error) {
       this.fail(error);

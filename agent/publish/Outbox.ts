@@ -49,10 +49,17 @@ export interface Outbox {
   readonly lastSeq: number;
   /**
    * Stores records (seq above lastSeq, ascending), then drops the oldest while a bound is
-   * exceeded; returns what it dropped. Durable once it returns. An empty list still writes, so
-   * it doubles as a check that the store can be written.
+   * exceeded; returns what it dropped. Durable once it returns, or, for an outbox with `sync`,
+   * once the next sync() resolves. An empty list still writes, so it doubles as a check that the
+   * store can be written.
    */
   add(records: readonly OutboxRecord[]): OutboxDrop[];
+  /**
+   * For an outbox that defers its disk flush: resolves once everything added before the call is
+   * on disk, without blocking this thread while the disk works. Rejects (PublishError) when the
+   * flush failed.
+   */
+  sync?(): Promise<void>;
   /** up to `limit` records with seq above `afterSeq`, oldest first */
   after(afterSeq: number, limit: number): OutboxRecord[];
   /** forgets delivered records; unknown seqs are ignored */

@@ -1,4 +1,5 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PublishError, toError } from '../../pipelines/errors.js';
@@ -64,9 +65,20 @@ function directoryCause(path: string, error: unknown): unknown {
   }
 }
 
+export interface SqliteOutboxOptions {
+  /**
+   * `commit` (default): synchronous=FULL, every add() is on disk when it returns (an fsync on the
+   * calling thread, milliseconds each). `deferred`: commits write the WAL without waiting for the
+   * disk, and sync() flushes the WAL file on libuv's thread pool, one flush for every commit made
+   * while the previous one ran. The guarantee is the same once sync() resolves; the frame thread
+   * no longer waits for the disk.
+   */
+  readonly durability?: 'commit' | 'deferred';
+}
+
 /**
- * The durable outbox: one SQLite file in WAL mode with synchronous=FULL, so a record is on disk
- * before add() returns and survives a power cut. Every method throws a PublishError with an
+ * The durable outbox: one SQLite file in WAL mode, so a record survives a power cut once it is
+ * on disk (see SqliteOutboxOptions for when that is). Every method throws a PublishError with an
  * `outbox_*` code when the file cannot be used; FallbackOutbox decides what to do about it.
  */
 export class SqliteOutbox implements Outbox {
@@ -78,11 +90,16 @@ export class SqliteOutbox implements Outbox {
   private storedBytes = 0;
   private highestSeq = 0;
   private closed = false;
+  private readonly deferred: boolean;
+  private flushRunning = false;
+  /** callers of sync() whose commits the running flush may not cover: the next flush is theirs */
+  private syncWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
-  private constructor(path: string, db: Database.Database, limits: OutboxLimits) {
+  private constructor(path: string, db: Database.Database, limits: OutboxLimits, deferred: boolean) {
     this.path = path;
     this.db = db;
     this.limits = limits;
+    this.deferred = deferred;
     this.statements = prepare(db);
     const totals = this.statements.totals.get() as { messages: number; bytes: number | null };
     this.stored = totals.messages;
@@ -93,20 +110,22 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** Opens (creating the file and its folder if need be) and checks the schema. Throws PublishError. */
-  static open(path: string, limits: OutboxLimits): SqliteOutbox {
+  static open(path: string, limits: OutboxLimits, options: SqliteOutboxOptions = {}): SqliteOutbox {
     let db: Database.Database | undefined;
+    const deferred = options.durability === 'deferred' && path !== MEMORY_PATH;
     try {
       if (path !== MEMORY_PATH) mkdirSync(dirname(path), { recursive: true });
       db = new Database(path);
-      // WAL: readers never block the writer and a commit is one append; FULL: fsync on every commit.
+      // WAL: readers never block the writer and a commit is one append. FULL: fsync on every
+      // commit; NORMAL: the WAL is synced at checkpoints, and by sync() for each group of alerts.
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      db.pragma(deferred ? 'synchronous = NORMAL' : 'synchronous = FULL');
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         throw new PublishError('outbox_schema', `outbox ${path}: written by a newer agent (schema ${version}, this agent knows ${SCHEMA_VERSION}); upgrade the agent or move the file aside`);
       }
       if (version < SCHEMA_VERSION) createSchema(db);
-      return new SqliteOutbox(path, db, limits);
+      return new SqliteOutbox(path, db, limits, deferred);
     } catch (error) {
       db?.close();
       throw outboxError(path, 'open', directoryCause(path, error));
@@ -151,6 +170,48 @@ export class SqliteOutbox implements Outbox {
     return drops;
   }
 
+  /**
+   * Flushes the WAL file to disk on the thread pool. A flush already running may have started
+   * before the caller's commit, so callers arriving meanwhile share the one queued behind it.
+   * Resolves at once in `commit` mode (add() already synced) and when there is no WAL file (the
+   * closing checkpoint moved everything into the synced database file).
+   */
+  sync(): Promise<void> {
+    if (!this.deferred) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.syncWaiters.push({ resolve, reject });
+      if (!this.flushRunning) this.startFlush();
+    });
+  }
+
+  private startFlush(): void {
+    const covered = this.syncWaiters;
+    this.syncWaiters = [];
+    this.flushRunning = true;
+    void this.flushWal()
+      .then(
+        () => covered.forEach((waiter) => waiter.resolve()),
+        (error: Error) => covered.forEach((waiter) => waiter.reject(error)),
+      )
+      .finally(() => {
+        this.flushRunning = false;
+        if (this.syncWaiters.length > 0) this.startFlush();
+      });
+  }
+
+  private async flushWal(): Promise<void> {
+    let handle: Awaited<ReturnType<typeof openFile>> | undefined;
+    try {
+      handle = await openFile(`${this.path}-wal`, 'r');
+      await handle.datasync();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ENOENT') return;
+      throw outboxError(this.path, 'flush stored alerts to disk', error);
+    } finally {
+      await handle?.close();
+    }
+  }
+
   after(afterSeq: number, limit: number): OutboxRecord[] {
     try {
       return (this.statements.after.all(afterSeq, limit) as Row[]).map(fromRow);
@@ -165,15 +226,23 @@ export class SqliteOutbox implements Outbox {
     let messages = this.stored;
     let bytes = this.storedBytes;
     try {
-      // One transaction, so one fsync, for every PUBACK that arrived together.
-      this.db.transaction(() => {
-        for (const seq of seqs) {
-          const row = remove.get(seq) as { bytes: number } | undefined;
-          if (!row) continue;
-          messages -= 1;
-          bytes -= row.bytes;
-        }
-      })();
+      // One transaction for every PUBACK that arrived together, and no fsync of its own: a delete
+      // that a power cut undoes only sends an alert again (receivers de-duplicate on its id), while
+      // an fsync costs milliseconds on the thread that handles frames. The next stored alert's
+      // flush makes it durable anyway, as WAL frames are synced in order.
+      if (!this.deferred) this.db.pragma('synchronous = NORMAL');
+      try {
+        this.db.transaction(() => {
+          for (const seq of seqs) {
+            const row = remove.get(seq) as { bytes: number } | undefined;
+            if (!row) continue;
+            messages -= 1;
+            bytes -= row.bytes;
+          }
+        })();
+      } finally {
+        if (!this.deferred) this.db.pragma('synchronous = FULL');
+      }
     } catch (error) {
       throw outboxError(this.path, 'delete delivered alerts', error);
     }

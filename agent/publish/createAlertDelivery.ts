@@ -67,7 +67,8 @@ export function createAlertDelivery(deps: AlertDeliveryDeps): AlertDelivery {
   const limits = { maxMessages: settings.maxMessages, maxBytes: settings.maxBytes };
   const path = outboxPathFrom(settings, deps.env);
   const outbox = new FallbackOutbox({
-    open: () => SqliteOutbox.open(path, limits),
+    // The frame thread never waits for the disk: alerts are flushed off-thread, a group at a time.
+    open: () => SqliteOutbox.open(path, limits, { durability: 'deferred' }),
     memory: { maxMessages: settings.memoryMaxMessages, maxBytes: settings.maxBytes },
     retryMs: settings.retrySeconds * 1000,
     clock,

@@ -30,6 +30,12 @@ class BreakableOutbox extends MemoryOutbox implements Outbox {
     this.check(true);
     return super.after(afterSeq, limit);
   }
+  syncFailure: PublishError | null = null;
+  syncCalls = 0;
+  sync(): Promise<void> {
+    this.syncCalls += 1;
+    return this.syncFailure ? Promise.reject(this.syncFailure) : Promise.resolve();
+  }
 }
 
 const full = new PublishError('outbox_full', 'outbox /x: cannot store alerts: the disk is full (SQLITE_FULL)');
@@ -67,6 +73,20 @@ describe('FallbackOutbox', () => {
     expect(seqs(file.after(0, 10))).toEqual([41, 42]);
     expect(outbox.writable).toBe(true);
     expect(health).toEqual([]);
+  });
+
+  it('passes sync() to the file; a failed flush degrades it, and alerts then held in memory have no flush to wait for', async () => {
+    const { outbox, file, health } = setup();
+    outbox.add([record(1)]);
+    await outbox.sync();
+    expect(file.syncCalls).toBe(1);
+    file.syncFailure = new PublishError('outbox_io', 'outbox /x: cannot flush stored alerts to disk: an I/O error (EIO: i/o error)');
+    await expect(outbox.sync()).rejects.toMatchObject({ code: 'outbox_io' });
+    expect(health).toEqual(['outbox_io']);
+    outbox.add([record(2)]);
+    await expect(outbox.sync()).resolves.toBeUndefined();
+    expect(file.syncCalls).toBe(2);
+    expect(seqs(outbox.after(0, 10))).toEqual([1, 2]);
   });
 
   it('keeps alerts in memory (bounded, overflow counted as memory_full) when the file fails, and hands out both in seq order', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { alertProperties } from '../../../../agent/publish/alertMessage.js';
 import { MemoryOutbox } from '../../../../agent/publish/MemoryOutbox.js';
 import type { OutboxDrop } from '../../../../agent/publish/Outbox.js';
@@ -25,11 +25,58 @@ describe('OutboxAlertSink', () => {
     expect(told).toEqual([[]]);
   });
 
-  it('stores synchronously, so alerts enter the outbox in the order they were emitted', () => {
+  it('stores the alerts published in one synchronous run in one transaction, in the order they were published', async () => {
+    const { outbox, told } = setup();
+    const adds: number[] = [];
+    const counting = { add: (records: Parameters<MemoryOutbox['add']>[0]) => (adds.push(records.length), outbox.add(records)) };
+    const grouped = new OutboxAlertSink({ outbox: counting, stored: (drops) => told.push(drops), prefix: 'c5', siteId: 'site-a', clock: new ManualClock(0) });
+    const frameOne = [makeAlert(), makeAlert({ cameraId: 'cam-2' }), makeAlert()];
+    await Promise.all(frameOne.map((alert) => grouped.publish(alert)));
+    const frameTwo = [makeAlert(), makeAlert()];
+    await Promise.all(frameTwo.map((alert) => grouped.publish(alert)));
+    expect(adds).toEqual([3, 2]);
+    expect(told).toHaveLength(2);
+    expect(outbox.after(0, 10).map((record) => record.id)).toEqual([...frameOne, ...frameTwo].map((alert) => alert.id));
+  });
+
+  it("with an outbox that flushes off-thread, tells delivery at the commit but resolves only once the flush is done, and rejects if it fails", async () => {
+    const { outbox } = setup();
+    const flushes: { resolve: () => void; reject: (error: Error) => void }[] = [];
+    const deferred = { add: outbox.add.bind(outbox), sync: () => new Promise<void>((resolve, reject) => flushes.push({ resolve, reject })) };
+    let told = 0;
+    const sink = new OutboxAlertSink({ outbox: deferred, stored: () => (told += 1), prefix: 'c5', siteId: 'site-a', clock: new ManualClock(0) });
+    let settled = false;
+    const stored = Promise.all([sink.publish(makeAlert()), sink.publish(makeAlert())]).then(() => (settled = true));
+    await vi.waitFor(() => expect(flushes).toHaveLength(1), { timeout: 1000 });
+    expect(told).toBe(1);
+    expect(outbox.stats().messages).toBe(2);
+    expect(settled).toBe(false);
+    flushes[0]!.resolve();
+    await stored;
+    const lost = sink.publish(makeAlert());
+    await vi.waitFor(() => expect(flushes).toHaveLength(2), { timeout: 1000 });
+    flushes[1]!.reject(new Error('EIO on flush'));
+    await expect(lost).rejects.toThrow('EIO on flush');
+  });
+
+  it('stores what is queued on forceFlush() and shutdown(), without waiting for the end of the run', async () => {
     const { outbox, sink } = setup();
-    const alerts = [makeAlert(), makeAlert({ cameraId: 'cam-2' }), makeAlert()];
-    for (const alert of alerts) void sink.publish(alert);
-    expect(outbox.after(0, 10).map((record) => record.id)).toEqual(alerts.map((alert) => alert.id));
+    const first = sink.publish(makeAlert());
+    sink.forceFlush();
+    expect(outbox.stats().messages).toBe(1);
+    const second = sink.publish(makeAlert());
+    await sink.shutdown();
+    expect(outbox.stats().messages).toBe(2);
+    await expect(Promise.all([first, second])).resolves.toEqual([undefined, undefined]);
+  });
+
+  it('rejects every alert of a group the outbox could not store, naming the cause', async () => {
+    const { told } = setup();
+    const failing = { add: () => { throw new Error('disk on fire'); } };
+    const sink = new OutboxAlertSink({ outbox: failing, stored: (drops) => told.push(drops), prefix: 'c5', siteId: 'site-a', clock: new ManualClock(0) });
+    const results = await Promise.allSettled([sink.publish(makeAlert()), sink.publish(makeAlert())]);
+    expect(results.map((result) => result.status === 'rejected' && (result.reason as Error).message)).toEqual(['disk on fire', 'disk on fire']);
+    expect(told).toEqual([]);
   });
 
   it('passes on what the outbox dropped to make room', async () => {
@@ -52,6 +99,10 @@ describe('OutboxAlertSink', () => {
     const alert = makeAlert();
     await sink.publish(alert);
     await expect(sink.publish({ ...makeAlert(), seq: alert.seq })).rejects.toMatchObject({ code: 'outbox_seq' });
+    // a malformed alert is refused alone: the valid one published with it is still stored
+    const valid = makeAlert();
+    const results = await Promise.allSettled([sink.publish({ ...makeAlert(), image: 'x' } as never), sink.publish(valid)]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
   });
 
   it('refuses alerts after shutdown(), which is idempotent', async () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '../../../../agent/publish/Outbox.js';
-import { outboxError, SqliteOutbox } from '../../../../agent/publish/SqliteOutbox.js';
+import { outboxError, SqliteOutbox, type SqliteOutboxOptions } from '../../../../agent/publish/SqliteOutbox.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 
 const limits = { maxMessages: 100, maxBytes: 1_000_000 };
@@ -12,8 +12,8 @@ const opened: SqliteOutbox[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'c5-sqlite-outbox-'));
 let fileCount = 0;
 
-function open(path = join(dir, `outbox-${++fileCount}.sqlite`)): SqliteOutbox {
-  const outbox = SqliteOutbox.open(path, limits);
+function open(path = join(dir, `outbox-${++fileCount}.sqlite`), options: SqliteOutboxOptions = {}): SqliteOutbox {
+  const outbox = SqliteOutbox.open(path, limits, options);
   opened.push(outbox);
   return outbox;
 }
@@ -52,6 +52,42 @@ describe('SqliteOutbox', () => {
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('with its flush deferred, commits at once (another reader sees them), and sync() resolves every caller, those arriving during a flush included', async () => {
+    const path = join(dir, 'deferred.sqlite');
+    const outbox = open(path, { durability: 'deferred' });
+    outbox.add([record(1)]);
+    const reader = new Database(path, { readonly: true });
+    try {
+      expect(reader.prepare('SELECT id FROM outbox').all()).toEqual([{ id: 'id-1' }]);
+      expect(reader.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      reader.close();
+    }
+    const first = outbox.sync();
+    outbox.add([record(2)]);
+    // A flush is running: these callers' commits may postdate it, so they wait for the next one.
+    const during = [outbox.sync(), outbox.sync()];
+    outbox.add([record(3)]);
+    const last = outbox.sync();
+    await expect(Promise.all([first, ...during, last])).resolves.toHaveLength(4);
+    outbox.close();
+    // After close the closing checkpoint holds everything; a late sync() has nothing to flush.
+    await expect(outbox.sync()).resolves.toBeUndefined();
+    expect(open(path).after(0, 10).map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('says which file could not be flushed when the disk refuses', async () => {
+    const path = join(dir, 'flush-fails.sqlite');
+    const outbox = open(path, { durability: 'deferred' });
+    outbox.add([record(1)]);
+    // The WAL's name pointed at a device that cannot be flushed (fdatasync: EINVAL), as a broken volume would refuse.
+    renameSync(`${path}-wal`, `${path}-wal.moved`);
+    symlinkSync('/dev/null', `${path}-wal`);
+    await expect(outbox.sync()).rejects.toMatchObject({ code: 'outbox_io', message: expect.stringMatching(/^outbox .*flush-fails\.sqlite: cannot flush stored alerts to disk: an I\/O error \(EINVAL/) });
+    unlinkSync(`${path}-wal`);
+    renameSync(`${path}-wal.moved`, `${path}-wal`);
   });
 
   it('proves the file can be written with an empty add()', () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryOutbox } from '../../../../agent/publish/MemoryOutbox.js';
@@ -6,9 +9,12 @@ import { MEMORY_PATH, SqliteOutbox } from '../../../../agent/publish/SqliteOutbo
 
 /**
  * Both outboxes against one reference model, under random sequences of operations: same records
- * handed out, same drops with the same reasons, same sizes. The SQLite one runs in memory here
- * (the file-specific behaviour is in SqliteOutbox.test.ts).
+ * handed out, same drops with the same reasons, same sizes. The SQLite one runs in memory, and
+ * on a file with its flush deferred (the file-specific behaviour is in SqliteOutbox.test.ts).
  */
+
+const scratch = mkdtempSync(join(tmpdir(), 'c5-outbox-contract-'));
+let files = 0;
 
 type Op =
   | { kind: 'add'; payloads: string[] }
@@ -79,6 +85,7 @@ function run(outbox: Outbox, ops: readonly Op[], limits: { maxMessages: number; 
 const implementations: [string, (limits: { maxMessages: number; maxBytes: number }) => Outbox][] = [
   ['MemoryOutbox', (limits) => new MemoryOutbox(limits)],
   ['SqliteOutbox', (limits) => SqliteOutbox.open(MEMORY_PATH, limits)],
+  ['SqliteOutbox (file, deferred flush)', (limits) => SqliteOutbox.open(join(scratch, `contract-${++files}.sqlite`), limits, { durability: 'deferred' })],
 ];
 
 describe.each(implementations)('%s (Outbox contract)', (_name, create) => {
