@@ -98,6 +98,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         sessionOptions: sessionSettingsFor(config.inference, name),
         thread: config.inference.thread,
         logLevel: logger.level,
+        clock,
+        metrics,
         logger: logger.child({ component: 'inference' }),
       }),
     newAlertId: () => uuidv7(),

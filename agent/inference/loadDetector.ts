@@ -6,7 +6,7 @@ import type { Logger } from '../observe/logger.js';
 import { defaultModelsDir, defaultRegistryPath, loadLabels, loadModelRegistry } from './modelFiles.js';
 import { OnnxDetector, type OnnxSessionOptions } from './OnnxDetector.js';
 import { resolveModelFile } from './resolveModelFile.js';
-import { WorkerDetector } from './WorkerDetector.js';
+import { WorkerDetector, type WorkerDetectorOptions } from './WorkerDetector.js';
 
 export interface LoadDetectorOptions {
   /** registry name, e.g. `yolox-nano` */
@@ -50,13 +50,14 @@ export type InferenceThread = 'worker' | 'main';
 
 /**
  * The detector the agent uses: on a worker thread when asked (falling back to the main thread,
- * with a warning, when the worker script is not built), else in this thread.
+ * with a warning, when the worker script is not built; a thread that dies is restarted), else in
+ * this thread.
  */
-export async function openDetector(options: LoadDetectorOptions & { readonly thread: InferenceThread; readonly logLevel: string }): Promise<Detector> {
-  const { thread, logLevel, ...load } = options;
+export async function openDetector(options: Omit<WorkerDetectorOptions, 'workerScript'> & { readonly thread: InferenceThread }): Promise<Detector> {
+  const { thread, logLevel, clock, metrics, ...load } = options;
   if (thread === 'worker') {
     try {
-      return await WorkerDetector.start({ ...load, logLevel });
+      return await WorkerDetector.start({ ...load, logLevel, clock, metrics });
     } catch (error) {
       if (!(error instanceof ModelError && error.code === 'worker_unavailable')) throw error;
       load.logger.warn({ model: load.name, err: error }, 'inference worker unavailable; running the model on the main thread');

@@ -60,6 +60,7 @@ export interface AgentMetrics {
   readonly stageSeconds: Histogram<'stage'>;
   readonly frameToAlertSeconds: Histogram;
   readonly inferenceSeconds: Histogram<'model'>;
+  readonly inferenceWorkerRestartsTotal: Counter<'model'>;
   readonly alertsTotal: Counter<'camera' | 'rule' | 'outcome'>;
   readonly mqttConnected: Gauge;
   readonly mqttPublishFailuresTotal: Counter<'reason'>;
@@ -156,6 +157,12 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     buckets: INFERENCE_BUCKETS,
     registers,
   });
+  const inferenceWorkerRestartsTotal = new Counter({
+    name: name('inference_worker_restarts_total'),
+    help: 'Inference worker threads (inference.thread: worker) started again after the previous one died, per model; unit: restarts',
+    labelNames: ['model'] as const,
+    registers,
+  });
   const alertsTotal = new Counter({
     name: name('alerts_total'),
     help: 'Alerts per camera and rule, by outcome (published, failed); unit: alerts',
@@ -242,6 +249,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     stageSeconds,
     frameToAlertSeconds,
     inferenceSeconds,
+    inferenceWorkerRestartsTotal,
     alertsTotal,
     mqttConnected,
     mqttPublishFailuresTotal,
