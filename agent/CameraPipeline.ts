@@ -138,7 +138,10 @@ export class CameraPipeline {
    * a stationary object keeps its track until the gate's periodic re-check sees it again.
    */
   private accept(frame: Frame): void {
-    if (this.stopped) return;
+    if (this.stopped) {
+      frame.release?.();
+      return;
+    }
     this.framesSeen += 1;
     const { camera } = this.deps;
     this.maskerFor(camera).apply(frame);
@@ -147,6 +150,7 @@ export class CameraPipeline {
     const tracksPending = this.lastHandled?.tracks.some((track) => track.misses > 0) ?? false;
     if (!this.motionGate.check(frame, tracksPending).infer) {
       this.countFrame('skipped_motion');
+      frame.release?.();
       return;
     }
     this.lane.submit(frame);

@@ -22,6 +22,12 @@ export interface Frame {
   /** packed BGR24, width * height * 3 bytes, at the model input size */
   readonly pixels: Uint8Array;
   readonly letterbox: Letterbox;
+  /**
+   * Hands `pixels` back to the source for reuse. Called once by the stage that reads the pixels
+   * last (a skipped or dropped frame at once, an inferred one when inference settles); nothing
+   * reads `pixels` after it. Extra calls do nothing. Absent when the source does not reuse buffers.
+   */
+  readonly release?: () => void;
 }
 
 /** Normalised source coordinates, 0..1: x1 y1 x2 y2. */

@@ -123,6 +123,7 @@ class Lane implements InferenceLane {
   private drop(frame: Frame): void {
     this.dropped += 1;
     this.scheduler.guard(this, () => this.handler.onDropped(frame));
+    frame.release?.();
     this.settle();
   }
 }
@@ -229,9 +230,16 @@ export class InferenceScheduler {
     } catch (error) {
       pending = Promise.reject(toError(error));
     }
+    // Once detect() settles the detector has read the pixels: the buffer goes back to its source.
     pending.then(
-      (detections) => this.finish(lane, frame, { ok: true, detections, elapsedMs: this.done(dispatchedAt), timings: this.deps.detector.lastTimings }),
-      (error: unknown) => this.finish(lane, frame, { ok: false, error: toError(error), elapsedMs: this.done(dispatchedAt) }),
+      (detections) => {
+        frame.release?.();
+        this.finish(lane, frame, { ok: true, detections, elapsedMs: this.done(dispatchedAt), timings: this.deps.detector.lastTimings });
+      },
+      (error: unknown) => {
+        frame.release?.();
+        this.finish(lane, frame, { ok: false, error: toError(error), elapsedMs: this.done(dispatchedAt) });
+      },
     );
   }
 

@@ -11,6 +11,7 @@ import { computeLetterbox } from '../../pipelines/detect/letterbox.js';
 import { buildFfmpegArgs, ioTimeoutMs, isNetworkInput, parseInputVideoCodec, parseInputVideoSize } from './ffmpegArgs.js';
 import { classifyExit, LineSplitter, RateLimitedLog, stderrLevel, type Failure } from './ffmpegStderr.js';
 import { FrameCutter } from './FrameCutter.js';
+import { FramePool } from './FramePool.js';
 import { HardwareDecoding } from './HardwareDecoding.js';
 import type { HwDecodeCapabilities, HwDecodePlan } from './hwDecode.js';
 import { DEFAULT_INGEST_TIMINGS, type IngestTimings } from './ingestTimings.js';
@@ -78,6 +79,8 @@ export class FfmpegFrameSource implements FrameSource {
   private readonly spawnFn: typeof nodeSpawn;
   private readonly random: () => number;
   private readonly frameBytes: number;
+  /** frame buffers, reused across frames and decoder restarts */
+  private readonly pool: FramePool;
   private readonly network: boolean;
   private readonly hw: HardwareDecoding;
   private listener: FrameSourceListener | undefined;
@@ -102,6 +105,7 @@ export class FfmpegFrameSource implements FrameSource {
     this.spawnFn = deps.spawn ?? nodeSpawn;
     this.random = deps.random ?? Math.random;
     this.frameBytes = inputWidth * inputHeight * 3;
+    this.pool = new FramePool(this.frameBytes);
     this.network = isNetworkInput(deps.sourceUrl);
     const { hwDecode, codec } = deps.camera.source;
     this.hw = new HardwareDecoding({
@@ -162,7 +166,7 @@ export class FfmpegFrameSource implements FrameSource {
     const run: Run = {
       child,
       startedAt: clock.now(),
-      cutter: new FrameCutter(this.frameBytes),
+      cutter: new FrameCutter(this.frameBytes, this.pool),
       stderr: new LineSplitter(),
       exited: new Promise<void>((resolve) => {
         markExited = resolve;
@@ -222,8 +226,9 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   private onPixels(run: Run, pixels: Uint8Array): void {
-    if (run.ending || this.stopped) return;
     const letterbox = run.letterbox;
+    if (run.ending || this.stopped || !letterbox) this.pool.give(pixels);
+    if (run.ending || this.stopped) return;
     if (!letterbox) {
       // Without the source size boxes cannot be mapped back, so such frames are useless. One or
       // two can race ahead of the stderr dump; many mean ffmpeg is not saying what it decodes.
@@ -248,6 +253,7 @@ export class FfmpegFrameSource implements FrameSource {
       height: this.deps.inputHeight,
       pixels,
       letterbox,
+      release: this.pool.releaser(pixels),
     };
     this.notify((listener) => listener.onFrame(frame));
   }

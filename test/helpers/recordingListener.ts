@@ -8,17 +8,31 @@ export interface RestartInfo {
   readonly attempt: number;
 }
 
-/** A FrameSourceListener that records what it is told; keeps only the last frame's pixels. */
+/**
+ * A FrameSourceListener that records what it is told; keeps only the last frame's pixels. With
+ * `inspect`, each frame's pixels are looked at on arrival and the frame is released at once, as
+ * a pipeline that skips it would (then `lastPixels` stays unset and `buffers` holds every
+ * distinct pixel buffer seen).
+ */
 export class RecordingListener implements FrameSourceListener {
-  readonly frames: Array<Omit<Frame, 'pixels'> & { receivedAt: number }> = [];
+  readonly frames: Array<Omit<Frame, 'pixels' | 'release'> & { receivedAt: number }> = [];
   readonly statuses: CameraStatus[] = [];
   readonly restarts: RestartInfo[] = [];
+  readonly buffers = new Set<ArrayBufferLike>();
   lastPixels: Uint8Array | undefined;
 
+  constructor(private readonly inspect?: (pixels: Uint8Array) => void) {}
+
   onFrame(frame: Frame): void {
-    const { pixels, ...rest } = frame;
-    this.lastPixels = pixels;
+    const { pixels, release, ...rest } = frame;
     this.frames.push({ ...rest, receivedAt: Date.now() });
+    if (!this.inspect) {
+      this.lastPixels = pixels;
+      return;
+    }
+    this.inspect(pixels);
+    this.buffers.add(pixels.buffer);
+    release?.();
   }
 
   onStatus(status: CameraStatus): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PAD_VALUE } from '../../../agent/ingest/ffmpegArgs.js';
 import { clipPath } from '../../helpers/media.js';
-import { waitFor } from '../../helpers/recordingListener.js';
+import { RecordingListener, waitFor } from '../../helpers/recordingListener.js';
 import { INPUT, startSource, stopAllSources } from './harness.js';
 
 afterEach(stopAllSources);
@@ -41,6 +41,19 @@ describe('FfmpegFrameSource on files (real ffmpeg)', () => {
     const picture = pixels.subarray(0, 300 * INPUT * 3);
     expect(picture.some((v) => v !== PAD_VALUE)).toBe(true);
   }, 90_000);
+
+  it('reuses the pixel buffers of released frames: a steady stream needs one or two, each frame whole', async () => {
+    let wrongPadding = 0;
+    const listener = new RecordingListener((pixels) => {
+      // below row 312 is padding in every frame of this clip: a buffer reused while still being filled would show picture there
+      if (!pixels.subarray(313 * INPUT * 3).every((v) => v === PAD_VALUE)) wrongPadding += 1;
+    });
+    startSource({ url: clipPath, realtime: false, analyticsFps: 5, stallTimeoutSeconds: 10, listener });
+    await waitFor('60 frames', () => listener.frames.length >= 60, 30_000);
+    expect(wrongPadding).toBe(0);
+    expect(listener.buffers.size).toBeGreaterThanOrEqual(1);
+    expect(listener.buffers.size).toBeLessThanOrEqual(2);
+  }, 40_000);
 
   it('reads in real time when asked (looping on)', async () => {
     const { listener } = startSource({ url: clipPath, realtime: true, loop: true, analyticsFps: 5 });

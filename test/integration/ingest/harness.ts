@@ -33,6 +33,7 @@ export function startSource(options: {
   timings?: Partial<IngestTimings>;
   hwDecode?: string;
   deps?: Pick<FfmpegFrameSourceDeps, 'hwDecodeCapabilities' | 'metrics'>;
+  listener?: RecordingListener;
 }): SourceUnderTest {
   const logs: string[] = [];
   const logger = createRootLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
@@ -61,7 +62,7 @@ export function startSource(options: {
     ...options.deps,
   });
   running.push(source);
-  const listener = new RecordingListener();
+  const listener = options.listener ?? new RecordingListener();
   source.start(listener);
   return { source, listener, logs };
 }

@@ -57,18 +57,21 @@ function setup() {
   });
   pipeline.start();
   let seq = 0;
+  /** seqs of the frames whose pixels the pipeline gave back */
+  const released: number[] = [];
   /** One frame 200 ms after the last; if it reaches the model, the model sees `seen` in it. */
   const step = async (scene: SceneOptions, seen: Detection[]): Promise<boolean> => {
     clock.advance(FRAME_MS);
     seq += 1;
     const calls = detector.calls.length;
-    source.listener!.onFrame(sceneFrame('cam-1', seq, clock.now(), { noise: 3, ...scene }));
+    const frameSeq = seq;
+    source.listener!.onFrame({ ...sceneFrame('cam-1', seq, clock.now(), { noise: 3, ...scene }), release: () => released.push(frameSeq) });
     if (detector.calls.length === calls) return false;
     detector.finish(seen);
     await settle();
     return true;
   };
-  return { pipeline, detector, sink, metrics, clock, step };
+  return { pipeline, detector, sink, metrics, clock, step, released };
 }
 
 describe('CameraPipeline with motion gating', () => {
@@ -100,9 +103,10 @@ describe('CameraPipeline with motion gating', () => {
     await pipeline.stop();
   });
 
-  it('counts a skipped frame once, as skipped_motion, and never as dropped', async () => {
-    const { pipeline, metrics, step } = setup();
+  it('counts a skipped frame once, as skipped_motion, and never as dropped; gives back every frame\'s pixels once', async () => {
+    const { pipeline, metrics, step, released } = setup();
     for (let i = 0; i < 5; i++) await step({}, []);
+    expect(released).toEqual([1, 2, 3, 4, 5]);
     expect(metrics.get('frames', { camera: 'cam-1', outcome: 'processed' })).toBe(1);
     expect(metrics.get('frames', { camera: 'cam-1', outcome: 'skipped_motion' })).toBe(4);
     expect(metrics.get('frames', { camera: 'cam-1', outcome: 'dropped' })).toBe(0);

@@ -53,6 +53,32 @@ class ClockedDetector implements Detector {
 }
 
 describe('InferenceScheduler', () => {
+  it('releases each frame once its pixels are done with: a replaced frame at once, a dispatched one when detect() settles (or fails)', async () => {
+    const detector = new GatedDetector();
+    const lane = new InferenceScheduler({ detector, logger }).open('a', { detectOptions: () => options, onResult: () => undefined, onDropped: () => undefined });
+    const released: number[] = [];
+    const frame = (seq: number): Frame => ({ ...fakeFrame('a', seq, seq), release: () => released.push(seq) });
+    lane.submit(frame(1));
+    lane.submit(frame(2));
+    lane.submit(frame(3));
+    expect(released).toEqual([2]);
+    await settle();
+    expect(released).toEqual([2]);
+    detector.finish([]);
+    await settle();
+    expect(released).toEqual([2, 1]);
+    detector.fail(new Error('model broke'));
+    await settle();
+    expect(released).toEqual([2, 1, 3]);
+    lane.submit(frame(4));
+    lane.submit(frame(5));
+    const closed = lane.close();
+    expect(released).toEqual([2, 1, 3, 5]);
+    detector.finish([]);
+    await closed;
+    expect(released).toEqual([2, 1, 3, 5, 4]);
+  });
+
   it('keeps one frame waiting per camera: the latest wins, and every replaced frame is reported dropped', async () => {
     const detector = new GatedDetector();
     const camera = new RecordingCamera('a', new InferenceScheduler({ detector, logger }));
