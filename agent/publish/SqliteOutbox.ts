@@ -1,8 +1,9 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PublishError, toError } from '../../pipelines/errors.js';
+import type { Logger } from '../observe/logger.js';
 import { dropOf, exceededBound, payloadBytes, type Outbox, type OutboxDrop, type OutboxLimits, type OutboxRecord, type OutboxStats } from './Outbox.js';
 
 export const MEMORY_PATH = ':memory:';
@@ -74,6 +75,8 @@ export interface SqliteOutboxOptions {
    * no longer waits for the disk.
    */
   readonly durability?: 'commit' | 'deferred';
+  /** told when a file handle cannot be closed (nothing is lost, but it should not go unsaid) */
+  readonly logger?: Logger;
 }
 
 /**
@@ -92,11 +95,14 @@ export class SqliteOutbox implements Outbox {
   private closed = false;
   private readonly deferred: boolean;
   private flushRunning = false;
+  private walFile: FileHandle | undefined;
+  private readonly logger: Logger | undefined;
   /** callers of sync() whose commits the running flush may not cover: the next flush is theirs */
   private syncWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
-  private constructor(path: string, db: Database.Database, limits: OutboxLimits, deferred: boolean) {
+  private constructor(path: string, db: Database.Database, limits: OutboxLimits, deferred: boolean, logger: Logger | undefined) {
     this.path = path;
+    this.logger = logger;
     this.db = db;
     this.limits = limits;
     this.deferred = deferred;
@@ -125,7 +131,7 @@ export class SqliteOutbox implements Outbox {
         throw new PublishError('outbox_schema', `outbox ${path}: written by a newer agent (schema ${version}, this agent knows ${SCHEMA_VERSION}); upgrade the agent or move the file aside`);
       }
       if (version < SCHEMA_VERSION) createSchema(db);
-      return new SqliteOutbox(path, db, limits, deferred);
+      return new SqliteOutbox(path, db, limits, deferred, options.logger);
     } catch (error) {
       db?.close();
       throw outboxError(path, 'open', directoryCause(path, error));
@@ -200,16 +206,24 @@ export class SqliteOutbox implements Outbox {
   }
 
   private async flushWal(): Promise<void> {
-    let handle: Awaited<ReturnType<typeof openFile>> | undefined;
     try {
-      handle = await openFile(`${this.path}-wal`, 'r');
-      await handle.datasync();
+      // The WAL file stays the same file while this connection is open (SQLite rewinds it after a
+      // checkpoint, never replaces it), so one handle serves every flush: one thread-pool job each.
+      // Flushes run one at a time, so there is never a second open racing this one.
+      this.walFile ??= await openFile(`${this.path}-wal`, 'r');
+      await this.walFile.datasync();
     } catch (error) {
+      this.releaseWalFile();
       if ((error as { code?: unknown }).code === 'ENOENT') return;
       throw outboxError(this.path, 'flush stored alerts to disk', error);
-    } finally {
-      await handle?.close();
     }
+  }
+
+  /** Closes the WAL handle once any flush on it is done (FileHandle.close waits for it). */
+  private releaseWalFile(): void {
+    const file = this.walFile;
+    this.walFile = undefined;
+    file?.close().catch((error: unknown) => this.logger?.warn({ err: toError(error), path: this.path }, 'outbox: closing the WAL handle failed'));
   }
 
   after(afterSeq: number, limit: number): OutboxRecord[] {
@@ -276,6 +290,8 @@ export class SqliteOutbox implements Outbox {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+    // The closing checkpoint synced everything into the database file; the handle is not needed.
+    this.releaseWalFile();
   }
 }
 

@@ -68,7 +68,7 @@ export function createAlertDelivery(deps: AlertDeliveryDeps): AlertDelivery {
   const path = outboxPathFrom(settings, deps.env);
   const outbox = new FallbackOutbox({
     // The frame thread never waits for the disk: alerts are flushed off-thread, a group at a time.
-    open: () => SqliteOutbox.open(path, limits, { durability: 'deferred' }),
+    open: () => SqliteOutbox.open(path, limits, { durability: 'deferred', logger }),
     memory: { maxMessages: settings.memoryMaxMessages, maxBytes: settings.maxBytes },
     retryMs: settings.retrySeconds * 1000,
     clock,
