@@ -37,7 +37,7 @@ describe('buildFfmpegArgs', () => {
     expect(args.indexOf('-timeout')).toBeLessThan(args.indexOf('-i'));
     expect(valueAfter(args, '-i')).toBe('rtsp://user:pw@10.0.0.5:554/stream1');
     expect(valueAfter(args, '-vf')).toBe(
-      'fps=4,scale=416:416:force_original_aspect_ratio=decrease,format=bgr24,pad=416:416:0:0:color=0x727272',
+      'fps=4,scale=416:416:force_original_aspect_ratio=decrease:flags=bilinear,format=bgr24,pad=416:416:0:0:color=0x727272',
     );
     expect(valueAfter(args, '-f')).toBe('rawvideo');
     expect(valueAfter(args, '-pix_fmt')).toBe('bgr24');

@@ -23,8 +23,8 @@ function valueAfter(args: string[], flag: string): string | undefined {
   return i < 0 ? undefined : args[i + 1];
 }
 
-const SOFTWARE_FILTER = 'fps=5,scale=416:416:force_original_aspect_ratio=decrease,format=bgr24,pad=416:416:0:0:color=0x727272';
-const DOWNLOAD_FILTER = 'fps=5,hwdownload,format=nv12,scale=416:416:force_original_aspect_ratio=decrease,format=bgr24,pad=416:416:0:0:color=0x727272';
+const SOFTWARE_FILTER = 'fps=5,scale=416:416:force_original_aspect_ratio=decrease:flags=bilinear,format=bgr24,pad=416:416:0:0:color=0x727272';
+const DOWNLOAD_FILTER = 'fps=5,hwdownload,format=nv12,scale=416:416:force_original_aspect_ratio=decrease:flags=bilinear,format=bgr24,pad=416:416:0:0:color=0x727272';
 
 describe('hardware decoding presets expand to ffmpeg arguments', () => {
   it.each([
