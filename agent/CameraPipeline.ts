@@ -6,7 +6,7 @@ import type { AlertSink, CameraStatus, DetectTimings, Detector, FrameSource, Pol
 import type { Decision, Frame, Track } from '../pipelines/types.js';
 import { PrivacyMasker } from '../pipelines/privacy/PrivacyMasker.js';
 import { MotionGate } from '../pipelines/motion/MotionGate.js';
-import type { Clock } from './clock.js';
+import type { Clock, Timer } from './clock.js';
 import { InferenceScheduler, type InferenceLane, type InferenceResult } from './inference/InferenceScheduler.js';
 import { PAD_VALUE } from './ingest/ffmpegArgs.js';
 import type { DecisionRecorder } from './observe/DecisionRecorder.js';
@@ -62,6 +62,7 @@ export class CameraPipeline {
   private readonly lane: InferenceLane;
   private readonly motionGate: MotionGate;
   private stopped = false;
+  private startTimer: Timer | undefined;
   private lastFailureLog = 0;
 
   constructor(deps: CameraPipelineDeps) {
@@ -110,7 +111,19 @@ export class CameraPipeline {
     }
   }
 
-  start(): void {
+  /**
+   * Starts intake now, or after `delayMs` (the agent spreads cameras started together over one
+   * frame interval). stop() before then cancels it.
+   */
+  start(delayMs = 0): void {
+    if (this.stopped) return;
+    if (delayMs > 0) {
+      this.startTimer = this.deps.clock.setTimeout(() => {
+        this.startTimer = undefined;
+        this.start();
+      }, delayMs);
+      return;
+    }
     const { source, metrics, onStatus } = this.deps;
     source.start({
       onFrame: (frame) => this.accept(frame),
@@ -122,6 +135,8 @@ export class CameraPipeline {
   /** Stops intake, then waits for the frame in flight; alerts already handed to the sink stay there. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.startTimer?.cancel();
+    this.startTimer = undefined;
     await this.deps.source.stop();
     // A frame still waiting is counted as dropped; the one in inference finishes.
     await this.lane.close();

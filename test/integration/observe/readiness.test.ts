@@ -69,6 +69,8 @@ cameras:
   await http.start();
   link.start();
   await agent.start();
+  // The agent spreads camera starts over one frame interval.
+  await vi.waitFor(() => expect([...sources.values()].every((source) => source.listener)).toBe(true), { timeout: 2_000 });
   cleanups.push(async () => {
     await agent.stop();
     await link.shutdown();
