@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchCapacity, type TrialResult } from '../../../bench/capacity.js';
+import { runTrialWithRetry, searchCapacity, type TrialResult } from '../../../bench/capacity.js';
 
 /** A machine that serves up to `limit` cameras; every trial is recorded. */
 function machine(limit: number) {
@@ -32,5 +32,29 @@ describe('searchCapacity', () => {
     const { trial } = machine(30);
     const result = await searchCapacity({ start: 2, max: 64, deadline: Date.now() - 1, trial });
     expect(result).toMatchObject({ capacity: 0, exact: false, trials: [] });
+  });
+});
+
+describe('runTrialWithRetry', () => {
+  const result = (pass: boolean, dropRatio: number) => ({ cameras: 12, pass, dropRatio }) as TrialResult;
+
+  it('runs a pass once; reruns a failure once, keeping the first run beside the second', async () => {
+    const runs = [result(false, 0.02), result(true, 0)];
+    let calls = 0;
+    const failures: TrialResult[] = [];
+    expect(await runTrialWithRetry(async () => result(true, 0), () => true)).toEqual(result(true, 0));
+    const retried = await runTrialWithRetry(async () => runs[calls++]!, () => true, (first) => failures.push(first));
+    expect(calls).toBe(2);
+    expect(retried).toEqual({ ...result(true, 0), firstAttempt: result(false, 0.02) });
+    expect(failures).toEqual([result(false, 0.02)]);
+  });
+
+  it('keeps a failure when the rerun fails too, or when there is no time for one', async () => {
+    let calls = 0;
+    const failing = async (): Promise<TrialResult> => (calls++, result(false, 0.05));
+    expect(await runTrialWithRetry(failing, () => true)).toMatchObject({ pass: false, firstAttempt: { pass: false } });
+    expect(calls).toBe(2);
+    expect(await runTrialWithRetry(failing, () => false)).toEqual(result(false, 0.05));
+    expect(calls).toBe(3);
   });
 });
