@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runTrialWithRetry, searchCapacity, type TrialResult } from '../../../bench/capacity.js';
+import { nearMiss, runTrialWithRetry, searchCapacity, type TrialResult } from '../../../bench/capacity.js';
 
 /** A machine that serves up to `limit` cameras; every trial is recorded. */
 function machine(limit: number) {
@@ -36,6 +36,12 @@ describe('searchCapacity', () => {
 });
 
 describe('runTrialWithRetry', () => {
+  it('counts as a near miss only a failure under 5 % dropped', () => {
+    expect(nearMiss({ pass: false, dropRatio: 0.012 } as TrialResult)).toBe(true);
+    expect(nearMiss({ pass: false, dropRatio: 0.2 } as TrialResult)).toBe(false);
+    expect(nearMiss({ pass: true, dropRatio: 0 } as TrialResult)).toBe(false);
+  });
+
   const result = (pass: boolean, dropRatio: number) => ({ cameras: 12, pass, dropRatio }) as TrialResult;
 
   it('runs a pass once; reruns a failure once, keeping the first run beside the second', async () => {
