@@ -20,6 +20,7 @@ export interface PipelineMetrics {
   readonly stageSeconds: { observe(labels: { stage: Stage }, seconds: number): void };
   readonly inferenceSeconds: { observe(labels: { model: string }, seconds: number): void };
   readonly alertsTotal: { inc(labels: { camera: string; rule: string; outcome: AlertOutcome }): void };
+  readonly maskedDetectionsTotal: { inc(labels: { camera: string }, value: number): void };
   readonly cameraRestartsTotal: { inc(labels: { camera: string; reason: string }): void };
 }
 
@@ -176,8 +177,9 @@ export class CameraPipeline {
     const { tracker, metrics, camera, clock } = this.deps;
     try {
       if (!result.ok) throw result.error;
-      // Whatever the model still finds anchored in a mask is dropped.
-      const detections = this.maskerFor(camera).filter(result.detections).kept;
+      // Whatever the model still finds anchored in a mask is dropped, and counted.
+      const { kept: detections, dropped: masked } = this.maskerFor(camera).filter(result.detections);
+      if (masked.length > 0) metrics.maskedDetectionsTotal.inc({ camera: this.cameraId }, masked.length);
       const inferred = performance.now();
       this.recordDetectTimings(result);
 

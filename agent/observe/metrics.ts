@@ -61,6 +61,7 @@ export interface AgentMetrics {
   readonly frameToAlertSeconds: Histogram;
   readonly inferenceSeconds: Histogram<'model'>;
   readonly inferenceWorkerRestartsTotal: Counter<'model'>;
+  readonly maskedDetectionsTotal: Counter<'camera'>;
   readonly alertsTotal: Counter<'camera' | 'rule' | 'outcome'>;
   readonly mqttConnected: Gauge;
   readonly mqttPublishFailuresTotal: Counter<'reason'>;
@@ -163,6 +164,12 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     labelNames: ['model'] as const,
     registers,
   });
+  const maskedDetectionsTotal = new Counter({
+    name: name('masked_detections_total'),
+    help: 'Detections dropped because they are anchored inside a privacy mask, per camera; unit: detections',
+    labelNames: ['camera'] as const,
+    registers,
+  });
   const alertsTotal = new Counter({
     name: name('alerts_total'),
     help: 'Alerts per camera and rule, by outcome (published, failed); unit: alerts',
@@ -250,6 +257,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     frameToAlertSeconds,
     inferenceSeconds,
     inferenceWorkerRestartsTotal,
+    maskedDetectionsTotal,
     alertsTotal,
     mqttConnected,
     mqttPublishFailuresTotal,

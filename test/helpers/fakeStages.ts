@@ -87,5 +87,6 @@ export class RecordingMetrics implements PipelineMetrics {
   readonly inferenceSeconds = { observe: (labels: object) => this.record('inference', labels) };
   readonly frameToAlertSeconds = { observe: () => this.record('frameToAlert', {}) };
   readonly alertsTotal = { inc: (labels: object) => this.record('alerts', labels) };
+  readonly maskedDetectionsTotal = { inc: (labels: object, value: number) => this.record('masked', labels, value) };
   readonly cameraRestartsTotal = { inc: (labels: object) => this.record('restarts', labels) };
 }

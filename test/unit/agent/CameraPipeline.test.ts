@@ -111,9 +111,9 @@ describe('CameraPipeline', () => {
     expect(source.stops).toBe(2);
   });
 
-  it('blanks privacy masks before inference and drops detections anchored in them', async () => {
+  it('blanks privacy masks before inference and drops (and counts) detections anchored in them', async () => {
     // the fake frame is 4x4 pixels of a 4x4 source: the mask covers its left half
-    const { detector, sink, push, pipeline } = setup({ privacyMasks: [{ id: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }] });
+    const { detector, sink, push, pipeline, metrics } = setup({ privacyMasks: [{ id: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }] });
     push(1);
     const pixels = detector.calls[0]!.pixels;
     const row = (y: number): number[] => [...pixels.subarray(y * 12, y * 12 + 12)];
@@ -125,6 +125,7 @@ describe('CameraPipeline', () => {
     detector.finish([{ ...person, box: [0.6, 0.1, 0.8, 0.6] }]);
     await settle();
     expect(sink.alerts.map((a) => a.object?.bbox[0])).toEqual([0.6]);
+    expect(metrics.get('masked', { camera: 'cam-1' })).toBe(1);
     await pipeline.stop();
   });
 

@@ -20,6 +20,7 @@ describe('createAgentMetrics', () => {
       'c5_agent_frame_to_alert_seconds',
       'c5_agent_inference_seconds',
       'c5_agent_inference_worker_restarts_total',
+      'c5_agent_masked_detections_total',
       'c5_agent_alerts_total',
       'c5_agent_mqtt_connected',
       'c5_agent_mqtt_publish_failures_total',
