@@ -226,10 +226,14 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   private onPixels(run: Run, pixels: Uint8Array): void {
+    // A frame never handed on gives its buffer straight back.
+    if (run.ending || this.stopped) {
+      this.pool.give(pixels);
+      return;
+    }
     const letterbox = run.letterbox;
-    if (run.ending || this.stopped || !letterbox) this.pool.give(pixels);
-    if (run.ending || this.stopped) return;
     if (!letterbox) {
+      this.pool.give(pixels);
       // Without the source size boxes cannot be mapped back, so such frames are useless. One or
       // two can race ahead of the stderr dump; many mean ffmpeg is not saying what it decodes.
       run.framesWithoutSize += 1;
