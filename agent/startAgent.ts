@@ -97,6 +97,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         env,
         sessionOptions: sessionSettingsFor(config.inference, name),
         thread: config.inference.thread,
+        workers: config.inference.workers,
         logLevel: logger.level,
         clock,
         metrics,

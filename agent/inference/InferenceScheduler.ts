@@ -50,6 +50,8 @@ export interface InferenceLane {
 /** A detector that can usefully hold more than one frame (one running, others queued inside it). */
 export interface PipelinedDetector extends Detector {
   readonly pipelineDepth: number;
+  /** frames of one camera it may hold at once; default pipelineDepth */
+  readonly laneDepth?: number;
 }
 
 export interface InferenceSchedulerDeps {
@@ -141,6 +143,7 @@ export class InferenceScheduler {
   private readonly deps: InferenceSchedulerDeps;
   private readonly log: Logger;
   private readonly depth: number;
+  private readonly laneDepth: number;
   private readonly lanes = new Set<Lane>();
   /** lanes with a frame waiting that may dispatch, in the order they became ready */
   private readonly readyQueue: Lane[] = [];
@@ -153,6 +156,8 @@ export class InferenceScheduler {
     this.log = deps.logger.child({ component: 'scheduler', model: deps.detector.model.name });
     const depth = 'pipelineDepth' in deps.detector ? deps.detector.pipelineDepth : 1;
     this.depth = Math.max(1, Math.floor(depth));
+    const laneDepth = 'laneDepth' in deps.detector ? (deps.detector.laneDepth ?? this.depth) : this.depth;
+    this.laneDepth = Math.max(1, Math.min(this.depth, Math.floor(laneDepth)));
   }
 
   get detector(): Detector {
@@ -177,7 +182,7 @@ export class InferenceScheduler {
 
   /** @internal the lane has a frame waiting */
   ready(lane: Lane): void {
-    if (lane.waiting && !lane.queued && !lane.closed && lane.inFlight < this.depth) {
+    if (lane.waiting && !lane.queued && !lane.closed && lane.inFlight < this.laneDepth) {
       lane.queued = true;
       this.readyQueue.push(lane);
     }

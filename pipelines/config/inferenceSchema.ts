@@ -51,6 +51,11 @@ export const DEFAULT_INFERENCE_THREAD = 'main';
 export const inferenceSchema = z.strictObject({
   /** where models run; see README, "Performance" */
   thread: z.enum(INFERENCE_THREADS).default(DEFAULT_INFERENCE_THREAD),
+  /**
+   * with `thread: worker`, the threads each model runs on, each with its own session running
+   * whole frames side by side (a camera's frames stay in order); see README, "Performance"
+   */
+  workers: z.number().int().min(1).max(16).default(1),
   intraOpNumThreads: sessionFields.intraOpNumThreads.default(DEFAULT_SESSION_OPTIONS.intraOpNumThreads),
   interOpNumThreads: sessionFields.interOpNumThreads.default(DEFAULT_SESSION_OPTIONS.interOpNumThreads),
   graphOptimizationLevel: sessionFields.graphOptimizationLevel.default(DEFAULT_SESSION_OPTIONS.graphOptimizationLevel),
