@@ -2,20 +2,22 @@ import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import type { SiteConfig } from '../../pipelines/config/siteConfig.js';
 import { PublishError, toError } from '../../pipelines/errors.js';
 import type { CameraStatus } from '../../pipelines/stages.js';
-import type { Clock, Timer } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import type { Logger } from '../observe/logger.js';
+import { BrokerFailover } from './BrokerFailover.js';
+import { ConnectionSignal, type ConnectionListener } from './ConnectionSignal.js';
 import { mqttClientOptions } from './mqttClientOptions.js';
-import { brokerEndpoint, describeConnectionError, PublishRefusedError, reasonName, type BrokerEndpoint } from './mqttWire.js';
+import { brokerEndpoint, describeConnectionError, PublishRefusedError, reasonName } from './mqttWire.js';
 import { OutgoingQueue, type AckOutcome, type OutgoingMessage, type PublishProperties } from './OutgoingQueue.js';
-import { cameraStatusPayload, siteStatusPayload } from './statusMessages.js';
-import { backoffDelayMs } from '../backoff.js';
+import { SiteStatusTracker, type StatusMessage } from './SiteStatusTracker.js';
+import { Subscriptions, type MessageHandler } from './Subscriptions.js';
 import { withTimeout } from './timing.js';
 import type { TlsMaterial } from './tlsFiles.js';
-import { cameraStatusTopic, siteStatusTopic } from './topics.js';
 
 export { PublishRefusedError } from './mqttWire.js';
 export type { PublishProperties } from './OutgoingQueue.js';
+export type { MessageHandler } from './Subscriptions.js';
 export type MqttSettings = SiteConfig['mqtt'];
 
 export interface PublishOptions {
@@ -46,8 +48,6 @@ export interface MqttLinkDeps {
 }
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped';
-type ConnectionListener = (connected: boolean) => void;
-export type MessageHandler = (payload: Buffer, topic: string) => void;
 
 const DEFAULT_MAX_PENDING = 1000;
 const JSON_PROPERTIES: PublishProperties = { contentType: 'application/json' };
@@ -63,23 +63,15 @@ const DEFAULT_RECEIVE_MAXIMUM = 65_535;
 export class MqttLink {
   private readonly deps: MqttLinkDeps;
   private readonly log: Logger;
-  private readonly endpoints: readonly BrokerEndpoint[];
-  private readonly statusTopic: string;
+  private readonly failover: BrokerFailover;
+  private readonly connection: ConnectionSignal;
+  private readonly siteStatus: SiteStatusTracker;
   private readonly clientId: string;
   private readonly maxPending: number;
-  private readonly cameraStatuses = new Map<string, CameraStatus>();
-  private readonly listeners = new Set<ConnectionListener>();
-  private readonly degradedReasons = new Set<string>();
-  private readonly subscriptions = new Map<string, { qos: 0 | 1; handler: MessageHandler }>();
+  private readonly subscriptions: Subscriptions;
   private readonly queue: OutgoingQueue;
   private client: MqttClient | null = null;
   private state: State = 'idle';
-  private isConnected = false;
-  private endpointIndex = 0;
-  private failures = 0;
-  private reconnectTimer: Timer | null = null;
-  private configVersion: number;
-  private startedAt = 0;
   private droppedInOutage = 0;
   private shutdownPromise: Promise<void> | null = null;
   private lastErrorText: string | null = null;
@@ -87,19 +79,22 @@ export class MqttLink {
   constructor(deps: MqttLinkDeps) {
     this.deps = deps;
     this.log = deps.logger.child({ component: 'mqtt' });
-    this.endpoints = deps.config.urls.map((url) => brokerEndpoint(url, deps.tls?.serverName));
-    this.statusTopic = siteStatusTopic(deps.config.prefix, deps.siteId);
+    const endpoints = deps.config.urls.map((url) => brokerEndpoint(url, deps.tls?.serverName));
+    this.failover = new BrokerFailover({ endpoints, config: deps.config, clock: deps.clock, random: deps.random });
+    this.connection = new ConnectionSignal({ clock: deps.clock, log: this.log, metrics: deps.metrics, lastError: () => this.lastErrorText });
+    const { siteId, agentVersion, configVersion, clock } = deps;
+    this.siteStatus = new SiteStatusTracker({ prefix: deps.config.prefix, siteId, agentVersion, configVersion, clock });
     this.clientId = deps.config.clientId ?? `c5-agent-${deps.siteId}`;
     this.maxPending = deps.maxPending ?? DEFAULT_MAX_PENDING;
-    this.configVersion = deps.configVersion;
+    this.subscriptions = new Subscriptions({ log: this.log, connectedClient: () => (this.connection.connected ? this.client : null) });
     this.queue = new OutgoingQueue({
-      window: () => (this.isConnected && this.client ? (this.client.serverProperties?.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM) : 0),
+      window: () => (this.connection.connected && this.client ? (this.client.serverProperties?.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM) : 0),
       send: (message, done) => this.send(message, done),
     });
   }
 
   get connected(): boolean {
-    return this.isConnected;
+    return this.connection.connected;
   }
 
   /** The last connection or protocol error, for readiness reasons; null once connected. */
@@ -112,14 +107,13 @@ export class MqttLink {
       held: this.queue.heldCount,
       inflight: this.queue.inflightCount,
       droppedInOutage: this.droppedInOutage,
-      endpoint: this.endpoints[this.endpointIndex]?.redacted ?? '',
+      endpoint: this.failover.current?.redacted ?? '',
     };
   }
 
   /** Called with `true` on every CONNACK and `false` on every loss; returns an unsubscribe function. */
   onConnectionChange(listener: ConnectionListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.connection.onChange(listener);
   }
 
   /**
@@ -129,30 +123,24 @@ export class MqttLink {
    * function.
    */
   subscribe(topic: string, qos: 0 | 1, handler: MessageHandler): () => void {
-    this.subscriptions.set(topic, { qos, handler });
-    if (this.isConnected) this.sendSubscribe(topic, qos);
-    return () => {
-      if (this.subscriptions.get(topic)?.handler !== handler) return;
-      this.subscriptions.delete(topic);
-      if (this.isConnected) this.client?.unsubscribe(topic);
-    };
+    return this.subscriptions.add(topic, qos, handler);
   }
 
   /** Opens the connection (first URL first) and keeps it open until shutdown(). */
   start(): void {
     if (this.state !== 'idle') return;
-    const first = this.endpoints[0];
+    const first = this.failover.current;
     if (!first) throw new PublishError('no_broker', 'mqtt.urls is empty');
     this.state = 'running';
-    this.startedAt = this.deps.clock.now();
+    this.siteStatus.markStarted();
     const options = mqttClientOptions({
       config: this.deps.config,
       clientId: this.clientId,
       connectTimeoutMs: this.deps.connectTimeoutMs ?? 10_000,
       tls: this.deps.tls,
       will: {
-        topic: this.statusTopic,
-        payload: Buffer.from(this.siteStatus('offline', 'connection_lost')),
+        topic: this.siteStatus.topic,
+        payload: Buffer.from(this.siteStatus.sitePayload('offline', 'connection_lost')),
         qos: 1,
         retain: true,
         properties: { contentType: 'application/json' },
@@ -163,7 +151,7 @@ export class MqttLink {
     client.on('connect', () => this.onConnect());
     client.on('close', () => this.onClose());
     client.on('error', (error) => this.onError(error));
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('message', (topic, payload) => this.subscriptions.dispatch(topic, payload));
     client.on('disconnect', (packet) => {
       this.log.warn({ reasonCode: packet.reasonCode, reason: reasonName(packet.reasonCode ?? 0) }, 'broker sent DISCONNECT');
     });
@@ -172,19 +160,7 @@ export class MqttLink {
 
   /** Resolves once connected; rejects with code `connect_timeout` after `timeoutMs`. */
   whenConnected(timeoutMs: number): Promise<void> {
-    if (this.isConnected) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = this.deps.clock.setTimeout(() => {
-        off();
-        reject(new PublishError('connect_timeout', `not connected to any broker within ${timeoutMs} ms (${this.lastErrorText ?? 'no error yet'})`));
-      }, timeoutMs);
-      const off = this.onConnectionChange((up) => {
-        if (!up) return;
-        off();
-        timer.cancel();
-        resolve();
-      });
-    });
+    return this.connection.whenConnected(timeoutMs);
   }
 
   /**
@@ -214,10 +190,9 @@ export class MqttLink {
    * refusal is logged and counted but never rejects, so fire-and-forget callers stay safe.
    */
   publishCameraStatus(status: CameraStatus): Promise<void> {
-    this.cameraStatuses.set(status.cameraId, status);
-    if (this.state !== 'running' || !this.isConnected) return Promise.resolve();
-    const { topic, payload } = this.cameraStatusMessage(status);
-    return this.addStatus(topic, payload, false);
+    this.siteStatus.recordCamera(status);
+    if (this.state !== 'running' || !this.connection.connected) return Promise.resolve();
+    return this.addStatus(this.siteStatus.cameraMessage(status), false);
   }
 
   /**
@@ -225,18 +200,15 @@ export class MqttLink {
    * `publish_refused`, ...); the retained status is re-published whenever the set changes.
    */
   setDegraded(reason: string, active: boolean): void {
-    if (this.degradedReasons.has(reason) === active) return;
-    if (active) this.degradedReasons.add(reason);
-    else this.degradedReasons.delete(reason);
-    if (this.isConnected) this.publishBirth(false);
+    if (this.siteStatus.setDegraded(reason, active) && this.connection.connected) this.publishBirth(false);
   }
 
   /** A new config is in effect: the Last Will and the retained birth now carry its version. */
   setConfigVersion(version: number): void {
-    this.configVersion = version;
+    this.siteStatus.setConfigVersion(version);
     const will = this.client?.options.will;
-    if (will) will.payload = Buffer.from(this.siteStatus('offline', 'connection_lost'));
-    if (this.isConnected) this.publishBirth(false);
+    if (will) will.payload = Buffer.from(this.siteStatus.sitePayload('offline', 'connection_lost'));
+    if (this.connection.connected) this.publishBirth(false);
   }
 
   /** Publishes the retained offline status, waits (bounded) for PUBACKs, then closes. Idempotent. */
@@ -248,14 +220,13 @@ export class MqttLink {
   private async doShutdown(): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
-    this.reconnectTimer?.cancel();
-    this.reconnectTimer = null;
+    this.failover.cancel();
     const client = this.client;
     if (wasRunning && client) {
       const timeoutMs = this.deps.shutdownTimeoutMs ?? 3_000;
-      if (this.isConnected) {
-        const offline = this.siteStatus('offline', 'shutdown');
-        const sent = this.queue.add({ topic: this.statusTopic, payload: offline, retain: true, properties: JSON_PROPERTIES, internal: true }, true);
+      if (this.connection.connected) {
+        const offline = this.siteStatus.sitePayload('offline', 'shutdown');
+        const sent = this.queue.add({ topic: this.siteStatus.topic, payload: offline, retain: true, properties: JSON_PROPERTIES, internal: true }, true);
         const drained = sent.then(() => this.waitForQueue(timeoutMs));
         await this.timeout(drained, timeoutMs).catch((error: unknown) => {
           this.log.warn({ err: toError(error) }, 'offline status not acknowledged before shutdown');
@@ -266,13 +237,13 @@ export class MqttLink {
     this.state = 'stopped';
     const lost = this.queue.failAll((m) => new PublishError('link_closed', `MQTT link shut down before ${m.topic} was acknowledged`));
     if (lost > 0) this.log.warn({ lost }, 'shut down with unacknowledged messages');
-    this.setConnected(false);
+    this.connection.set(false);
     this.log.info('MQTT link shut down');
   }
 
   private async endClient(client: MqttClient, timeoutMs: number): Promise<void> {
     // A normal DISCONNECT makes the broker discard the Last Will: the offline status is already retained.
-    const ended = new Promise<void>((resolve) => client.end(!this.isConnected || !this.queue.isEmpty, {}, () => resolve()));
+    const ended = new Promise<void>((resolve) => client.end(!this.connection.connected || !this.queue.isEmpty, {}, () => resolve()));
     await this.timeout(ended, timeoutMs).catch(() => {
       this.log.warn('broker did not close the connection in time; dropping it');
       client.stream?.destroy();
@@ -281,61 +252,38 @@ export class MqttLink {
 
   private attempt(): void {
     const client = this.client;
-    const endpoint = this.endpoints[this.endpointIndex];
+    const endpoint = this.failover.current;
     if (!client || !endpoint || this.state !== 'running') return;
     // MQTT.js builds each connection from client.options, so pointing them at the next URL is the failover.
     Object.assign(client.options, endpoint.options);
     if (endpoint.options.path === undefined) delete client.options.path;
     if (endpoint.options.servername === undefined) delete client.options.servername;
-    this.log.debug({ url: endpoint.redacted, attempt: this.failures + 1 }, 'connecting to broker');
+    this.log.debug({ url: endpoint.redacted, attempt: this.failover.attempt }, 'connecting to broker');
     client.connect();
   }
 
   private onConnect(): void {
-    const endpoint = this.endpoints[this.endpointIndex];
-    this.failures = 0;
+    const endpoint = this.failover.current;
+    this.failover.connected();
     this.lastErrorText = null;
     const dropped = this.droppedInOutage;
     this.droppedInOutage = 0;
     this.log.info({ url: endpoint?.redacted, clientId: this.clientId, held: this.queue.heldCount, dropped }, 'connected to broker');
-    this.setConnected(true);
+    this.connection.set(true);
     this.publishBirth(true);
-    for (const [topic, { qos }] of this.subscriptions) this.sendSubscribe(topic, qos);
-  }
-
-  private sendSubscribe(topic: string, qos: 0 | 1): void {
-    // rh 1: retained messages only for a subscription the broker did not already hold.
-    this.client?.subscribe(topic, { qos, rh: 1 }, (error, granted) => {
-      const code = granted?.[0]?.qos;
-      if (error || (code !== undefined && code >= 0x80)) {
-        this.log.warn({ topic, error: error?.message, reasonCode: code }, 'subscription refused');
-      } else {
-        this.log.debug({ topic, qos: code }, 'subscribed');
-      }
-    });
-  }
-
-  private onMessage(topic: string, payload: Buffer): void {
-    const subscription = this.subscriptions.get(topic);
-    if (!subscription) return;
-    try {
-      subscription.handler(payload, topic);
-    } catch (error) {
-      this.log.error({ topic, err: toError(error) }, 'message handler threw');
-    }
+    this.subscriptions.renew();
   }
 
   private onClose(): void {
-    const wasConnected = this.isConnected;
+    const wasConnected = this.connection.connected;
     // Internal messages are rebuilt from current state on the next connect; older copies would only repeat it.
     this.queue.dropHeldInternal();
     if (this.state !== 'running') return;
     if (wasConnected) {
-      this.log.warn({ url: this.endpoints[this.endpointIndex]?.redacted, inflight: this.queue.inflightCount }, 'connection to broker lost');
-      this.setConnected(false);
+      this.log.warn({ url: this.failover.current?.redacted, inflight: this.queue.inflightCount }, 'connection to broker lost');
+      this.connection.set(false);
     } else {
-      // A failed attempt moves on to the next broker; a lost connection retries the one that worked.
-      this.endpointIndex = (this.endpointIndex + 1) % this.endpoints.length;
+      this.failover.attemptFailed();
     }
     this.scheduleReconnect();
   }
@@ -343,65 +291,25 @@ export class MqttLink {
   private onError(error: Error & { code?: unknown }): void {
     const code = error.code;
     this.lastErrorText = describeConnectionError(error);
-    this.log.warn({ url: this.endpoints[this.endpointIndex]?.redacted, code, error: this.lastErrorText }, 'MQTT connection error');
+    this.log.warn({ url: this.failover.current?.redacted, code, error: this.lastErrorText }, 'MQTT connection error');
   }
 
   private scheduleReconnect(): void {
-    if (this.reconnectTimer || this.state !== 'running') return;
-    const { reconnectMinSeconds, reconnectMaxSeconds } = this.deps.config;
-    const delayMs = backoffDelayMs(this.failures, reconnectMinSeconds * 1000, reconnectMaxSeconds * 1000, this.deps.random);
-    this.failures += 1;
-    this.log.info({ delayMs, next: this.endpoints[this.endpointIndex]?.redacted }, 'reconnecting to broker');
-    this.reconnectTimer = this.deps.clock.setTimeout(() => {
-      this.reconnectTimer = null;
-      this.attempt();
-    }, delayMs);
-  }
-
-  private setConnected(connected: boolean): void {
-    if (this.isConnected === connected) return;
-    this.isConnected = connected;
-    this.deps.metrics?.mqttConnected.set(connected ? 1 : 0);
-    for (const listener of this.listeners) {
-      try {
-        listener(connected);
-      } catch (error) {
-        this.log.error({ err: toError(error) }, 'connection listener threw');
-      }
-    }
+    if (this.state !== 'running') return;
+    const delayMs = this.failover.schedule(() => this.attempt());
+    if (delayMs !== null) this.log.info({ delayMs, next: this.failover.current?.redacted }, 'reconnecting to broker');
   }
 
   private publishBirth(reconnected: boolean): void {
-    const messages = [{ topic: this.statusTopic, payload: this.siteStatus('online') }];
-    if (reconnected) {
-      for (const status of this.cameraStatuses.values()) messages.push(this.cameraStatusMessage(status));
-    }
     // Ahead of alerts held during the outage, so C5 sees the site online before its backlog.
-    for (const { topic, payload } of messages.reverse()) void this.addStatus(topic, payload, true);
+    for (const message of this.siteStatus.birthMessages(reconnected).reverse()) void this.addStatus(message, true);
   }
 
   /** Retained JSON status; failures were already logged and counted in send(). */
-  private addStatus(topic: string, payload: string, front: boolean): Promise<void> {
+  private addStatus({ topic, payload }: StatusMessage, front: boolean): Promise<void> {
     return this.queue.add({ topic, payload, retain: true, properties: JSON_PROPERTIES, internal: true }, front).catch((error: unknown) => {
       this.log.debug({ topic, err: toError(error) }, 'status message not delivered');
     });
-  }
-
-  private siteStatus(state: 'online' | 'offline', reason?: 'shutdown' | 'connection_lost'): string {
-    const degraded = state === 'online' && this.degradedReasons.size > 0;
-    return siteStatusPayload({
-      state: degraded ? 'degraded' : state,
-      ...(degraded ? { reasons: [...this.degradedReasons].sort() } : {}),
-      ...(reason === undefined ? {} : { reason }),
-      siteId: this.deps.siteId,
-      version: this.deps.agentVersion,
-      configVersion: this.configVersion,
-      startedAt: this.startedAt || this.deps.clock.now(),
-    });
-  }
-
-  private cameraStatusMessage(status: CameraStatus): { topic: string; payload: string } {
-    return { topic: cameraStatusTopic(this.deps.config.prefix, this.deps.siteId, status.cameraId), payload: cameraStatusPayload(status) };
   }
 
   /** Hands one QoS 1 message to MQTT.js and decides what its PUBACK (or the lack of one) means. */
@@ -432,7 +340,7 @@ export class MqttLink {
 
   private publishQos0(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
     const client = this.client;
-    if (!client || !this.isConnected) {
+    if (!client || !this.connection.connected) {
       this.countFailure('not_connected');
       return Promise.reject(new PublishError('not_connected', `not connected; QoS 0 message on ${topic} dropped`));
     }
@@ -451,7 +359,7 @@ export class MqttLink {
     const deadline = this.deps.clock.now() + timeoutMs;
     return new Promise((resolve) => {
       const check = (): void => {
-        if (this.queue.isEmpty || !this.isConnected || this.deps.clock.now() >= deadline) resolve();
+        if (this.queue.isEmpty || !this.connection.connected || this.deps.clock.now() >= deadline) resolve();
         else this.deps.clock.setTimeout(check, 20);
       };
       check();
