@@ -2,10 +2,10 @@ import { z } from 'zod';
 
 /**
  * Where models run and ONNX Runtime's session options (README, "Performance"). The defaults are
- * the ones measured best on the project's 2-core x86 box with YOLOX-Nano and eight to twelve
- * cameras: one intra-op thread, on the main thread. A second intra-op thread, or the model on a
- * worker thread, only competes with the ffmpeg decoders and the event loop for the same two cores:
- * inference got slower and frames were dropped earlier.
+ * the ones measured best on the project's 2-core x86 box with YOLOX-Nano at fourteen cameras:
+ * two worker threads per model, each with its own session and one intra-op thread, running whole
+ * frames side by side. A second intra-op thread in one session synchronises on every operator of
+ * a model this small and lost; one thread, on the main thread or a worker, served fewer cameras.
  */
 
 export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'layout', 'all'] as const;
@@ -42,11 +42,11 @@ export const modelSessionSchema = z.strictObject(sessionFields).partial();
 
 /**
  * `main`: on the agent's event-loop thread (ONNX Runtime blocks it for each inference);
- * `worker`: each model on its own thread, so intake and MQTT go on during inference (for boxes
- * with cores to spare beyond the decoders).
+ * `worker`: each model on `workers` threads of its own, so intake and MQTT go on during inference.
  */
 export const INFERENCE_THREADS = ['main', 'worker'] as const;
-export const DEFAULT_INFERENCE_THREAD = 'main';
+export const DEFAULT_INFERENCE_THREAD = 'worker';
+export const DEFAULT_INFERENCE_WORKERS = 2;
 
 export const inferenceSchema = z.strictObject({
   /** where models run; see README, "Performance" */
@@ -55,7 +55,7 @@ export const inferenceSchema = z.strictObject({
    * with `thread: worker`, the threads each model runs on, each with its own session running
    * whole frames side by side (a camera's frames stay in order); see README, "Performance"
    */
-  workers: z.number().int().min(1).max(16).default(1),
+  workers: z.number().int().min(1).max(16).default(DEFAULT_INFERENCE_WORKERS),
   intraOpNumThreads: sessionFields.intraOpNumThreads.default(DEFAULT_SESSION_OPTIONS.intraOpNumThreads),
   interOpNumThreads: sessionFields.interOpNumThreads.default(DEFAULT_SESSION_OPTIONS.interOpNumThreads),
   graphOptimizationLevel: sessionFields.graphOptimizationLevel.default(DEFAULT_SESSION_OPTIONS.graphOptimizationLevel),

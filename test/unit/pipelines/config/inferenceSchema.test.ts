@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INFERENCE_THREAD, DEFAULT_SESSION_OPTIONS, inferenceSchema, sessionSettingsFor } from '../../../../pipelines/config/inferenceSchema.js';
+import { DEFAULT_INFERENCE_THREAD, DEFAULT_INFERENCE_WORKERS, DEFAULT_SESSION_OPTIONS, inferenceSchema, sessionSettingsFor } from '../../../../pipelines/config/inferenceSchema.js';
 import { parseSiteConfig } from '../../../../pipelines/config/siteConfig.js';
 
 const site = (extra: Record<string, unknown>) => ({
@@ -16,6 +16,8 @@ describe('inference settings', () => {
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
     expect(sessionSettingsFor(parsed.config.inference, 'yolox-nano')).toEqual(DEFAULT_SESSION_OPTIONS);
     expect(parsed.config.inference.thread).toBe(DEFAULT_INFERENCE_THREAD);
+    expect(parsed.config.inference).toMatchObject({ thread: 'worker', workers: DEFAULT_INFERENCE_WORKERS });
+    expect(DEFAULT_INFERENCE_WORKERS).toBe(2);
     expect(parsed.config.cameras[0]!.motion).toEqual({ enabled: false, threshold: 12, minAreaFraction: 0.002, recheckSeconds: 2, globalChangeFraction: 0.5 });
   });
 
