@@ -87,26 +87,32 @@ export class CameraPipeline {
     return this.framesSeen;
   }
 
+  /** The policy in effect (a new one is built from it, so unchanged rules carry their events over). */
+  get policy(): Policy {
+    return this.deps.policy;
+  }
+
   /**
    * Takes a new config for this camera without touching its decoder or tracker: frames keep
    * flowing and track ids stay. With a new policy, the events the old one had open end first (an
-   * `end` alert each, under the old config), so no event outlives the rules that opened it;
-   * objects that still match start fresh events under the new rules on the next frame.
+   * `end` alert each, under the old config), so no event outlives the rules that opened it, except
+   * those of rules the new policy carries over unchanged; objects that still match start fresh
+   * events under the new rules on the next frame.
    */
   reconfigure(update: Pick<CameraPipelineDeps, 'camera' | 'alertContext'> & Partial<Pick<CameraPipelineDeps, 'policy'>>): void {
-    if (update.policy && update.policy !== this.deps.policy) this.endOpenEvents();
+    if (update.policy && update.policy !== this.deps.policy) this.endOpenEvents(update.policy);
     this.deps = { ...this.deps, ...update };
     this.ruleTypes = new Map(update.camera.rules.map((rule) => [rule.id, rule]));
   }
 
-  private endOpenEvents(): void {
+  private endOpenEvents(next: Policy): void {
     const last = this.lastHandled;
     if (!last) return;
     const now = this.deps.clock.now();
     // A policy that can close its events does (crowding events belong to no track); otherwise
     // every live track reported as ended makes the old policy close each event it holds open.
     const { policy } = this.deps;
-    const closing = policy.close ? policy.close(now) : policy.evaluate({ active: [], ended: last.tracks, now });
+    const closing = policy.close ? policy.close(now, next) : policy.evaluate({ active: [], ended: last.tracks, now });
     for (const decision of closing) {
       if (decision.outcome === 'alert') this.emit(decision, last.frame, [], last.tracks, now);
     }

@@ -3,7 +3,7 @@ import { changesPolicy, startedCameras, type SiteConfigDiff } from '../pipelines
 import type { CameraConfig } from '../pipelines/config/siteConfig.js';
 import { toError } from '../pipelines/errors.js';
 import { RulePolicy } from '../pipelines/policy.js';
-import type { AlertSink, CameraStatus, Detector, FrameSource, ModelInfo } from '../pipelines/stages.js';
+import type { AlertSink, CameraStatus, Detector, FrameSource, ModelInfo, Policy } from '../pipelines/stages.js';
 import { ByteTracker, createTrackIdSource, type TrackIdSource } from '../pipelines/track/ByteTracker.js';
 import { trackerOptionsFor } from '../pipelines/track/trackerOptions.js';
 import { CameraPipeline, type CameraPipelineDeps, type PipelineMetrics } from './CameraPipeline.js';
@@ -150,7 +150,7 @@ export class Agent {
       const camera = cameras.get(id);
       const detector = camera && this.detectors.get(camera.model);
       if (!camera || !detector) continue;
-      pipeline.reconfigure({ camera, alertContext: this.alertContextFor(camera, detector), ...(newPolicy.has(id) ? this.policyParts(camera) : {}) });
+      pipeline.reconfigure({ camera, alertContext: this.alertContextFor(camera, detector), ...(newPolicy.has(id) ? this.policyParts(camera, pipeline.policy) : {}) });
     }
     this.startSpread(startedCameras(diff).flatMap((id) => cameras.get(id) ?? []));
     for (const model of diff.modelsToRelease) {
@@ -211,8 +211,9 @@ export class Agent {
   }
 
   /** Everything a camera's config swaps in place; built here for new pipelines and for reconfigure alike. */
-  private policyParts(camera: CameraConfig): Pick<CameraPipelineDeps, 'policy'> {
-    return { policy: new RulePolicy(camera) };
+  /** With the camera's current policy, rules whose definition did not change keep their open events. */
+  private policyParts(camera: CameraConfig, previous?: Policy): Pick<CameraPipelineDeps, 'policy'> {
+    return { policy: new RulePolicy(camera, previous instanceof RulePolicy ? previous : undefined) };
   }
 
   private buildPipeline(camera: CameraConfig, detector: Detector): CameraPipeline {

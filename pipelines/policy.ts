@@ -22,8 +22,16 @@ export type PolicyCamera = Pick<CameraConfig, 'rules' | 'zones' | 'lines' | 'pri
  */
 export class RulePolicy implements Policy {
   private readonly rules: readonly RuleEvaluator[];
+  /** per rule: everything that decides how it judges, so an unchanged rule can be recognised */
+  private readonly definitions: ReadonlyMap<RuleEvaluator, string>;
 
-  constructor(camera: PolicyCamera) {
+  /**
+   * With `previous` (the policy this one replaces on the same camera), every rule whose whole
+   * definition is unchanged (its config, the zone or line it uses, the masks and its schedule)
+   * keeps the previous evaluator, open events and all: a pushed change to one rule does not
+   * end and restart the events of the others.
+   */
+  constructor(camera: PolicyCamera, previous?: RulePolicy) {
     const zones = new Map(camera.zones.map((zone) => [zone.id, zone.polygon]));
     const lines = new Map(camera.lines.map((line) => [line.id, line]));
     const schedules = new Map<object, Schedule>();
@@ -32,23 +40,41 @@ export class RulePolicy implements Policy {
       if (!schedule) schedules.set(config, (schedule = new Schedule(config)));
       return schedule;
     };
+    const definitions = new Map<RuleEvaluator, string>();
     this.rules = camera.rules.map((rule) => {
       const scheduleConfig = rule.schedule ?? camera.schedule;
+      const definition = JSON.stringify({
+        rule,
+        zone: 'zone' in rule ? zones.get(rule.zone) : undefined,
+        line: 'line' in rule ? lines.get(rule.line) : undefined,
+        masks: camera.privacyMasks,
+        schedule: scheduleConfig,
+      });
+      const kept = previous?.unchanged(rule.id, definition);
       const context: RuleContext = {
         filters: new RuleFilters(rule, scheduleConfig ? scheduleOf(scheduleConfig) : undefined, camera.privacyMasks),
         zone: (id) => required(zones.get(id), rule, 'zone', id),
         line: (id) => required(lines.get(id), rule, 'line', id),
       };
-      return createRule(rule, context);
+      const evaluator = kept ?? createRule(rule, context);
+      definitions.set(evaluator, definition);
+      return evaluator;
     });
+    this.definitions = definitions;
   }
 
   evaluate(input: PolicyInput): Decision[] {
     return this.rules.flatMap((rule) => rule.evaluate(input));
   }
 
-  close(now: number): Decision[] {
-    return this.rules.flatMap((rule) => rule.close(now));
+  /** Ends the events still open, except those of rules `next` carried over. */
+  close(now: number, next?: Policy): Decision[] {
+    const carried = next instanceof RulePolicy ? next.definitions : undefined;
+    return this.rules.filter((rule) => !carried?.has(rule)).flatMap((rule) => rule.close(now));
+  }
+
+  private unchanged(ruleId: string, definition: string): RuleEvaluator | undefined {
+    return this.rules.find((rule) => rule.ruleId === ruleId && this.definitions.get(rule) === definition);
   }
 }
 

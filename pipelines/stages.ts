@@ -69,8 +69,11 @@ export interface Tracker {
 
 export interface Policy {
   evaluate(input: { active: readonly Track[]; ended: readonly Track[]; now: number }): Decision[];
-  /** ends every event still open (`end`, reason `policy_replaced`); called once, when the policy is replaced */
-  close?(now: number): Decision[];
+  /**
+   * ends every event still open (`end`, reason `policy_replaced`), except those of rules `next`
+   * carries over unchanged; called once, when the policy is replaced by `next`
+   */
+  close?(now: number, next?: Policy): Decision[];
 }
 
 export interface AlertSink {

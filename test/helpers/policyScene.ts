@@ -43,7 +43,7 @@ export function brief(decision: Decision): string {
 
 export class PolicyScene {
   readonly clock: ManualClock;
-  readonly policy: RulePolicy;
+  private current: RulePolicy;
   /** every decision so far, with the frame index it came on */
   readonly log: { frame: number; decision: Decision }[] = [];
   private readonly frameMs: number;
@@ -54,8 +54,20 @@ export class PolicyScene {
 
   constructor(camera: CameraConfig, options: { start?: number; frameMs?: number } = {}) {
     this.clock = new ManualClock(options.start ?? Date.UTC(2026, 0, 14, 18, 0, 0));
-    this.policy = new RulePolicy(camera);
+    this.current = new RulePolicy(camera);
     this.frameMs = options.frameMs ?? 200;
+  }
+
+  get policy(): RulePolicy {
+    return this.current;
+  }
+
+  /** A pushed config for the camera, as the pipeline applies it: returns what the old policy closed. */
+  replace(camera: CameraConfig): Decision[] {
+    const next = new RulePolicy(camera, this.current);
+    const closed = this.current.close(this.clock.now(), next);
+    this.current = next;
+    return closed;
   }
 
   get now(): number {

@@ -178,4 +178,35 @@ describe('CameraPipeline', () => {
     expect(pipeline.framesReceived).toBe(2);
     await pipeline.stop();
   });
+
+  it('keeps the open events of rules a new policy carries over unchanged, and ends only the others', async () => {
+    const rules = [
+      { id: 'people', type: 'object_present', labels: ['person'] },
+      { id: 'vip', type: 'object_present', labels: ['person'], severity: 'low' },
+    ];
+    const { detector, sink, push, pipeline } = setup({ rules });
+    push(1);
+    detector.finish([person]);
+    await settle();
+    expect(sink.alerts.map((a) => `${a.ruleId} ${a.state}`)).toEqual(['people start', 'vip start']);
+    const next = parseSiteConfig({
+      version: 3,
+      site: { id: 'site-a' },
+      mqtt: { urls: ['mqtt://127.0.0.1:1'] },
+      cameras: [{ id: 'cam-1', source: { url: 'x' }, rules: [rules[0], { ...rules[1], severity: 'high' }] }],
+    });
+    if (!next.ok) throw new Error(next.errors.join('\n'));
+    const camera = next.config.cameras[0]!;
+    pipeline.reconfigure({
+      camera,
+      policy: new RulePolicy(camera, pipeline.policy as RulePolicy),
+      alertContext: { siteId: 'site-a', cameraId: 'cam-1', model: { name: 'm', sha256: 'a'.repeat(64) }, config: { version: 3, sha256: 'd'.repeat(64) } },
+    });
+    push(2);
+    detector.finish([person]);
+    await settle();
+    expect(sink.alerts.map((a) => `${a.ruleId} ${a.state} v${a.config.version}`)).toEqual(['people start v2', 'vip start v2', 'vip end v2', 'vip start v3']);
+    expect(sink.alerts[3]).toMatchObject({ severity: 'high' });
+    await pipeline.stop();
+  });
 });

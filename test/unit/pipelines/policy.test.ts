@@ -186,4 +186,29 @@ describe('replacing the policy', () => {
     expect(closed.find((d) => d.ruleId === 'crowd')!.event).toEqual({ zoneId: 'gate', count: 2 });
     expect(s.policy.close(s.now + 100)).toEqual([]);
   });
+
+  it('carries unchanged rules over with their open events; ends and restarts only the changed and removed ones', () => {
+    const crowd = { id: 'crowd', type: 'crowding', zone: 'gate', labels: ['person'], minCount: 2, minDurationSeconds: 0 };
+    const s = scene([anyone, intrusion, crowd]);
+    s.step([inGate(1), inGate(2)]);
+    // the intrusion rule's severity changes, the crowding rule goes, object_present stays as it was
+    const closed = s.replace(policyCamera({ zones: [gate], rules: [anyone, { ...intrusion, severity: 'critical' }] }));
+    expect(closed.map(brief).sort()).toEqual(['crowd#- end policy_replaced', 'gate-intrusion#1 end policy_replaced', 'gate-intrusion#2 end policy_replaced']);
+    // the next frame: the changed rule starts afresh, the unchanged one says nothing (its events never ended)
+    expect(s.step([inGate(1), inGate(2)]).map(brief)).toEqual(['gate-intrusion#1 start matched', 'gate-intrusion#2 start matched']);
+    expect(s.step([], { lost: [1, 2] }).map(brief)).toEqual([
+      'anyone#1 end track_lost',
+      'anyone#2 end track_lost',
+      'gate-intrusion#1 end track_lost',
+      'gate-intrusion#2 end track_lost',
+    ]);
+  });
+
+  it('treats a rule as changed when the zone it watches moves, though its own config did not', () => {
+    const s = scene([anyone, intrusion]);
+    s.step([inGate(1)]);
+    const wider = { id: 'gate', polygon: [[0.4, 0.4], [1, 0.4], [1, 1], [0.4, 1]] };
+    expect(s.replace(policyCamera({ zones: [wider], rules: [anyone, intrusion] })).map(brief)).toEqual(['gate-intrusion#1 end policy_replaced']);
+    expect(s.step([inGate(1)]).map(brief)).toEqual(['gate-intrusion#1 start matched']);
+  });
 });
