@@ -24,6 +24,8 @@ const TOKEN = 'scrape-token-5d1e';
 const CAMERAS = ['plaza', 'junk'];
 const DASHBOARD = join(repoRoot, 'config', 'grafana', 'c5-edge-agent.json');
 const RULES = join(repoRoot, 'config', 'prometheus', 'c5-edge-agent.rules.yml');
+/** every alert the shipped rules file defines */
+const RULE_COUNT = (readFileSync(RULES, 'utf8').match(/^\s+- alert: /gm) ?? []).length;
 
 interface Panel {
   title?: string;
@@ -169,10 +171,11 @@ describe.skipIf(!existsSync(PROMETHEUS_PATH))('the agent under a real Prometheus
       async () => {
         const rules = await prometheus.api<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>('rules');
         const all = rules.groups.flatMap((g) => g.rules);
-        return all.length === 7 && all.every((r) => r.health !== 'unknown') ? all : undefined;
+        return all.length === RULE_COUNT && all.every((r) => r.health !== 'unknown') ? all : undefined;
       },
       15_000,
     );
+    expect(RULE_COUNT).toBe(8);
     expect(data.filter((r) => r.health !== 'ok')).toEqual([]);
     const { alerts } = await until(
       'C5CameraDown pending',
