@@ -50,13 +50,13 @@ export class RulePolicy implements Policy {
         masks: camera.privacyMasks,
         schedule: scheduleConfig,
       });
-      const kept = previous?.unchanged(rule.id, definition);
-      const context: RuleContext = {
-        filters: new RuleFilters(rule, scheduleConfig ? scheduleOf(scheduleConfig) : undefined, camera.privacyMasks),
-        zone: (id) => required(zones.get(id), rule, 'zone', id),
-        line: (id) => required(lines.get(id), rule, 'line', id),
-      };
-      const evaluator = kept ?? createRule(rule, context);
+      const evaluator =
+        previous?.unchanged(rule.id, definition) ??
+        createRule(rule, {
+          filters: new RuleFilters(rule, scheduleConfig ? scheduleOf(scheduleConfig) : undefined, camera.privacyMasks),
+          zone: (id) => required(zones.get(id), rule, 'zone', id),
+          line: (id) => required(lines.get(id), rule, 'line', id),
+        });
       definitions.set(evaluator, definition);
       return evaluator;
     });

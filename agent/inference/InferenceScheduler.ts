@@ -156,7 +156,7 @@ export class InferenceScheduler {
     this.log = deps.logger.child({ component: 'scheduler', model: deps.detector.model.name });
     const depth = 'pipelineDepth' in deps.detector ? deps.detector.pipelineDepth : 1;
     this.depth = Math.max(1, Math.floor(depth));
-    const laneDepth = 'laneDepth' in deps.detector ? (deps.detector.laneDepth ?? this.depth) : this.depth;
+    const laneDepth = ('laneDepth' in deps.detector && deps.detector.laneDepth) || this.depth;
     this.laneDepth = Math.max(1, Math.min(this.depth, Math.floor(laneDepth)));
   }
 

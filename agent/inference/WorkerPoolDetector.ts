@@ -62,10 +62,6 @@ export class WorkerPoolDetector implements PipelinedDetector {
     this.laneDepth = Math.min(...deps.members.map((member) => member.pipelineDepth));
   }
 
-  get threads(): number {
-    return this.members.length;
-  }
-
   /** Timings of the most recent detect() to settle, whichever thread ran it. */
   get lastTimings(): DetectTimings | undefined {
     return this.timings;
