@@ -1,34 +1,19 @@
-import { diffSiteConfig, startedCameras, type SiteConfigDiff } from '../../pipelines/config/diffSiteConfig.js';
 import { toError } from '../../pipelines/errors.js';
-import type { CameraStatus } from '../../pipelines/stages.js';
 import type { Clock } from '../clock.js';
 import type { LoadedSiteConfig } from '../config/loadSiteConfig.js';
-import type { AuditEntry } from '../observe/auditRecord.js';
 import type { AuditAppender } from '../observe/DecisionRecorder.js';
-import { redactUrlsInText, type Logger } from '../observe/logger.js';
+import type { Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
-import type { PublishOptions } from '../publish/MqttLink.js';
 import { configPushTopic, configStateTopic } from '../publish/topics.js';
-import { checkPush, type AcceptedPush, type RejectReason } from './checkPush.js';
-import { changesOf, type ConfigState, type PushOrigin } from './configState.js';
+import { checkPush, type RejectReason } from './checkPush.js';
+import { ConfigApplier, type FleetLink, type FleetTarget, type PushOutcome } from './ConfigApplier.js';
+import type { ConfigState, PushOrigin } from './configState.js';
 import { DropFolder } from './DropFolder.js';
 import type { FleetStateStore } from './FleetStateStore.js';
 import { sha256Hex } from './parseConfigBytes.js';
 import { loadTrustedKeys } from './trustedKeys.js';
 
-/** The running site as the fleet sees it; the Agent implements it. */
-export interface FleetTarget {
-  readonly loaded: LoadedSiteConfig;
-  applyConfig(next: LoadedSiteConfig, diff: SiteConfigDiff): Promise<void>;
-  cameraProgress(cameraId: string): { frames: number; status: CameraStatus | undefined };
-}
-
-/** The slice of the MQTT link the fleet uses; MqttLink satisfies it. */
-export interface FleetLink {
-  subscribe(topic: string, qos: 0 | 1, handler: (payload: Buffer) => void): () => void;
-  publish(topic: string, payload: string, options: PublishOptions): Promise<void>;
-  setConfigVersion(version: number): void;
-}
+export type { FleetLink, FleetTarget, PushOutcome } from './ConfigApplier.js';
 
 export interface FleetManagerDeps {
   readonly target: FleetTarget;
@@ -44,9 +29,6 @@ export interface FleetManagerDeps {
   readonly audit: AuditAppender;
 }
 
-/** What became of one push; `unchanged`: the running config delivered again (a retained push after a reconnect). */
-export type PushOutcome = ConfigState | { readonly status: 'unchanged' | 'ignored' };
-
 interface Incoming {
   readonly bytes: Buffer;
   readonly origin: PushOrigin;
@@ -54,14 +36,11 @@ interface Incoming {
   readonly resolve: (outcome: PushOutcome) => void;
 }
 
-const JSON_PROPERTIES = { contentType: 'application/json' };
-
 /**
  * Takes signed config pushes from the broker and the drop folder, one at a time: checks them
- * (checkPush), raises the version high-water mark, applies the difference to the running agent,
- * and keeps the new config only once every camera it started has delivered frames for the
- * probation window; otherwise it returns the agent to the config it ran before. Every push ends
- * in one retained report on `config/state` and one count in `c5_agent_config_apply_total`.
+ * (checkPush), raises the version high-water mark and hands each accepted config to the
+ * ConfigApplier (apply, probation, rollback). Every push ends in one retained report on
+ * `config/state` and one count in `c5_agent_config_apply_total`.
  */
 export class FleetManager {
   private readonly deps: FleetManagerDeps;
@@ -81,8 +60,7 @@ export class FleetManager {
   private idle: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private dropFolder: DropFolder | undefined;
-  /** cuts the probation in progress short (stop) */
-  private endProbation: (() => void) | undefined;
+  private readonly applier: ConfigApplier;
   private stopped = false;
 
   constructor(deps: FleetManagerDeps) {
@@ -96,6 +74,16 @@ export class FleetManager {
     this.storedHighWaterMark = stored?.version ?? 0;
     this.highWaterMark = Math.max(this.storedHighWaterMark, config.version);
     this.lastEnvelopeSha256 = stored?.envelopeSha256;
+    this.applier = new ConfigApplier({
+      target: deps.target,
+      link: deps.link,
+      siteId: this.siteId,
+      stateTopic: this.stateTopic,
+      clock: deps.clock,
+      logger: this.log,
+      metrics: deps.metrics,
+      audit: deps.audit,
+    });
   }
 
   /** The highest config version this site has accepted; a push must be above it. */
@@ -160,7 +148,7 @@ export class FleetManager {
     this.unsubscribe?.();
     this.waiting?.resolve({ status: 'ignored' });
     this.waiting = undefined;
-    this.endProbation?.();
+    this.applier.stop();
     await this.dropFolder?.stop();
     await this.idle;
   }
@@ -226,7 +214,7 @@ export class FleetManager {
         keyId: verdict.keyId,
       });
     }
-    this.record({
+    this.applier.record({
       type: 'config_push_accepted',
       origin: item.origin,
       version,
@@ -235,101 +223,18 @@ export class FleetManager {
       ...(verdict.expiresAt === undefined ? {} : { expiresAt: verdict.expiresAt }),
       from: { version: running.config.version, sha256: running.sha256 },
     });
-    return this.apply(item, running, verdict);
-  }
-
-  private async apply(item: Incoming, previous: LoadedSiteConfig, push: AcceptedPush): Promise<PushOutcome> {
-    const next = push.loaded;
-    const diff = diffSiteConfig(previous.config, next.config);
-    const facts = { version: next.config.version, sha256: next.sha256, keyId: push.keyId, origin: item.origin, changes: changesOf(diff) };
-    this.log.info({ ...facts, from: previous.config.version, needsRestart: diff.needsRestart }, 'applying pushed config');
-    try {
-      await this.deps.target.applyConfig(next, diff);
-    } catch (error) {
-      return this.rollBack(previous, next, facts, 'apply_failed', `applying failed: ${toError(error).message}`);
-    }
-    this.announceVersion(next.config.version);
-
-    // the window of the config now running, i.e. the one on probation
-    const failure = await this.probation(diff, this.fleet().probationSeconds);
-    if (failure === 'stopped') return { status: 'ignored' };
-    if (failure) return this.rollBack(previous, next, facts, 'probation_failed', failure);
-
-    let persistError: string | undefined;
-    try {
-      await this.deps.store.saveLastKnownGood(
-        { version: next.config.version, sha256: next.sha256, keyId: push.keyId, appliedAt: new Date(this.deps.clock.now()).toISOString() },
-        push.payload,
-      );
-    } catch (error) {
-      // It runs and it works; only a restart would lose it: say so rather than undo it.
-      persistError = `applied, but not persisted as last-known-good (${toError(error).message}); a restart returns to the previous config`;
-      this.log.error({ err: toError(error) }, 'pushed config not persisted');
-    }
-    return this.report({
-      status: 'applied',
-      ...facts,
-      ...(persistError === undefined ? {} : { error: persistError }),
-      ...(diff.needsRestart.length > 0 ? { needsRestart: diff.needsRestart } : {}),
+    return this.applier.apply(running, {
+      loaded: verdict.loaded,
+      keyId: verdict.keyId,
+      origin: item.origin,
+      probationSeconds: fleet.probationSeconds,
+      keep: (appliedAt) =>
+        this.deps.store.saveLastKnownGood({ version, sha256: verdict.loaded.sha256, keyId: verdict.keyId, appliedAt }, verdict.payload),
     });
-  }
-
-  /**
-   * Waits the probation window, then asks each camera the push (re)started whether it delivered
-   * frames and is online. Resolves with the failure text, undefined when all is well, or
-   * `stopped`. Nothing to judge (only policy swaps): no wait.
-   */
-  private probation(diff: SiteConfigDiff, seconds: number): Promise<string | undefined | 'stopped'> {
-    const judged = startedCameras(diff);
-    if (judged.length === 0) return Promise.resolve(undefined);
-    // stop() came while the push was being applied: it ends probations, including one not begun.
-    if (this.stopped) return Promise.resolve('stopped');
-    this.log.info({ cameras: judged, seconds }, 'probation started');
-    return new Promise((resolve) => {
-      const timer = this.deps.clock.setTimeout(() => {
-        this.endProbation = undefined;
-        resolve(this.judge(judged, seconds));
-      }, seconds * 1000);
-      this.endProbation = () => {
-        timer.cancel();
-        this.endProbation = undefined;
-        resolve('stopped');
-      };
-    });
-  }
-
-  private judge(cameras: readonly string[], seconds: number): string | undefined {
-    const failures: string[] = [];
-    for (const id of cameras) {
-      const { frames, status } = this.deps.target.cameraProgress(id);
-      if (frames > 0 && status?.state === 'online') continue;
-      const why = status && status.state !== 'online' ? ` (${status.state}: ${status.reason ?? 'no reason'}${status.detail ? `, ${status.detail}` : ''})` : '';
-      failures.push(frames === 0 ? `camera "${id}" delivered no frame within ${seconds} s${why}` : `camera "${id}" stopped delivering frames${why}`);
-    }
-    return failures.length > 0 ? failures.join('; ') : undefined;
-  }
-
-  private async rollBack(
-    previous: LoadedSiteConfig,
-    failed: LoadedSiteConfig,
-    facts: Omit<ConfigState, 'siteId' | 'status' | 'running' | 'time'>,
-    reason: 'apply_failed' | 'probation_failed',
-    message: string,
-  ): Promise<PushOutcome> {
-    this.log.warn({ version: failed.config.version, reason, error: redactUrlsInText(message) }, 'rolling back to the last-known-good config');
-    let error = message;
-    try {
-      await this.deps.target.applyConfig(previous, diffSiteConfig(failed.config, previous.config));
-    } catch (rollbackError) {
-      error += `; rolling back failed too: ${toError(rollbackError).message}`;
-      this.log.error({ err: toError(rollbackError) }, 'rollback failed');
-    }
-    this.announceVersion(this.deps.target.loaded.config.version);
-    return this.report({ status: 'rolled_back', ...facts, reason, error });
   }
 
   private reject(item: Incoming, reason: RejectReason, message: string, facts: { version?: number; sha256?: string; keyId?: string } = {}): ConfigState {
-    return this.report({
+    return this.applier.report({
       status: 'rejected',
       version: facts.version ?? null,
       sha256: facts.sha256 ?? null,
@@ -338,42 +243,6 @@ export class FleetManager {
       reason,
       error: message,
     });
-  }
-
-  /** Publishes the retained state report, counts it, logs it. */
-  private report(entry: Omit<ConfigState, 'siteId' | 'running' | 'time'>): ConfigState {
-    const running = this.deps.target.loaded;
-    const state: ConfigState = {
-      siteId: this.siteId,
-      ...entry,
-      ...(entry.error === undefined ? {} : { error: redactUrlsInText(entry.error) }),
-      running: { version: running.config.version, sha256: running.sha256 },
-      time: new Date(this.deps.clock.now()).toISOString(),
-    };
-    this.deps.metrics.configApplyTotal.inc({ result: state.status });
-    // The agent records each switch of the config in effect (`config_applied`); these are the verdicts.
-    const { siteId: _site, time: _time, ...fields } = state;
-    this.record({ type: `config_push_${state.status}`, ...fields });
-    const level = state.status === 'applied' ? 'info' : 'warn';
-    this.log[level]({ status: state.status, version: state.version, reason: state.reason, error: state.error, origin: state.origin }, 'config push handled');
-    this.deps.link.publish(this.stateTopic, JSON.stringify(state), { qos: 1, retain: true, properties: JSON_PROPERTIES }).catch((error: unknown) => {
-      this.log.warn({ err: toError(error) }, 'config state report not delivered');
-    });
-    return state;
-  }
-
-  /** The audit log refuses records once it is shut down; the push outcome still stands. */
-  private record(entry: AuditEntry): void {
-    try {
-      this.deps.audit.append(entry);
-    } catch (error) {
-      this.log.warn({ err: toError(error), type: entry.type }, 'config step not recorded in the audit log');
-    }
-  }
-
-  private announceVersion(version: number): void {
-    this.deps.metrics.setConfigVersion(version);
-    this.deps.link.setConfigVersion(version);
   }
 
   /** The running config's fleet settings; a push must keep the section, so it is always there. */
