@@ -1,41 +1,24 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import type { SecretScrubber } from './SecretScrubber.js';
 
 export type { Logger } from 'pino';
-
-const SECRET_QUERY_KEYS = /^(pass(word)?|pwd|token|secret|key|auth|signature|sig)$/i;
-
-/**
- * Camera URLs routinely carry credentials (rtsp://user:pass@host/..., ?token=...). Every URL the
- * agent logs or publishes goes through here; unparseable input is still scrubbed of
- * `user:pass@` so a malformed URL cannot leak a password.
- */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.username) url.username = 'REDACTED';
-    if (url.password) url.password = 'REDACTED';
-    for (const key of [...url.searchParams.keys()]) {
-      if (SECRET_QUERY_KEYS.test(key)) url.searchParams.set(key, 'REDACTED');
-    }
-    return url.toString();
-  } catch {
-    return raw.replace(/\/\/[^/@\s]*@/g, '//REDACTED@');
-  }
-}
-
-/** Scrubs credentials from every URL found inside free text (ffmpeg's stderr quotes its input URL). */
-export function redactUrlsInText(text: string): string {
-  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (match) => redactUrl(match));
-}
+// Where they have always been imported from; the redaction itself lives in redactUrl.ts.
+export { redactUrl, redactUrlsInText } from './redactUrl.js';
 
 export interface LoggerSettings {
   level?: string;
   /** write to this stream instead of stdout (tests capture logs with it) */
   destination?: pino.DestinationStream;
+  /**
+   * Removes the exact value of every secret the agent resolved from each finished line, after
+   * pino has serialised every field: no field, error message or stack can carry one past it.
+   */
+  scrubber?: SecretScrubber;
 }
 
 /** The one root logger; components take `logger.child({ component, camera })`. */
 export function createRootLogger(settings: LoggerSettings = {}): Logger {
+  const { scrubber } = settings;
   const options: LoggerOptions = {
     level: settings.level ?? process.env['C5_LOG_LEVEL'] ?? 'info',
     base: { app: 'c5-agent' },
@@ -43,6 +26,7 @@ export function createRootLogger(settings: LoggerSettings = {}): Logger {
       paths: ['password', '*.password', 'mqtt.password', 'token', '*.token', 'authorization', '*.authorization'],
       censor: 'REDACTED',
     },
+    ...(scrubber ? { hooks: { streamWrite: (line: string) => scrubber.scrub(line) } } : {}),
   };
   return settings.destination ? pino(options, settings.destination) : pino(options);
 }
