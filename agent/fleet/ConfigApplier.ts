@@ -9,6 +9,7 @@ import { redactUrlsInText, type Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import type { PublishOptions } from '../publish/MqttLink.js';
 import { changesOf, type ConfigState, type PushOrigin } from './configState.js';
+import type { FleetStateStore, RecordedVerdict } from './FleetStateStore.js';
 
 /** The running site as the fleet sees it; the Agent implements it. */
 export interface FleetTarget {
@@ -38,7 +39,16 @@ export interface ConfigChange {
   readonly probationSeconds: number;
   /** persists the config once it passed probation (the last-known-good); absent: nothing to keep */
   readonly keep?: (appliedAt: string) => Promise<void>;
+  /**
+   * A push's envelope: the apply is journalled (apply-in-progress) so that a crash still ends in
+   * a verdict, and the verdict is recorded with the high-water mark. Absent for the local file:
+   * after a crash the next start reads the file again, and runs it when its version is above.
+   */
+  readonly envelopeSha256?: string;
 }
+
+/** The verdict once given to an envelope, with the version it carried. */
+export type EarlierVerdict = RecordedVerdict & { readonly version: number };
 
 export interface ConfigApplierDeps {
   readonly target: FleetTarget;
@@ -51,6 +61,8 @@ export interface ConfigApplierDeps {
   readonly logger: Logger;
   readonly metrics: Pick<AgentMetrics, 'configApplyTotal' | 'setConfigVersion'>;
   readonly audit: AuditAppender;
+  /** the fleet's state folder; undefined without a fleet section (nothing journalled) */
+  readonly store: FleetStateStore | undefined;
 }
 
 const JSON_PROPERTIES = { contentType: 'application/json' };
@@ -67,6 +79,8 @@ export class ConfigApplier {
   /** cuts the probation in progress short (stop) */
   private endProbation: (() => void) | undefined;
   private stopped = false;
+  /** the latest verdict recorded, before (and whether or not) it reached the disk */
+  private lastVerdict: { readonly envelopeSha256: string; readonly verdict: EarlierVerdict } | undefined;
 
   constructor(deps: ConfigApplierDeps) {
     this.deps = deps;
@@ -79,10 +93,97 @@ export class ConfigApplier {
     this.endProbation?.();
   }
 
+  /**
+   * Applies `change` over `previous`; resolves with its verdict, or `ignored` when stop() cut it
+   * short (then the journal stays, and the next start reports it as interrupted).
+   */
   async apply(previous: LoadedSiteConfig, change: ConfigChange): Promise<PushOutcome> {
     const next = change.loaded;
     const diff = diffSiteConfig(previous.config, next.config);
     const facts = { version: next.config.version, sha256: next.sha256, keyId: change.keyId, origin: change.origin, changes: changesOf(diff) };
+    try {
+      await this.journal(previous, change);
+    } catch (error) {
+      const { changes: _changes, ...named } = facts;
+      return this.report({ status: 'rejected', ...named, reason: 'state_unwritable', error: `cannot persist the apply in progress: ${toError(error).message}` });
+    }
+    const outcome = await this.applyAndJudge(previous, change, diff, facts);
+    if (outcome.status === 'applied' || outcome.status === 'rolled_back') await this.close(change.envelopeSha256, outcome);
+    return outcome;
+  }
+
+  /**
+   * At a start: a push journalled but never judged was interrupted by a crash or a stop. It did
+   * not become the last-known-good (that is written only after probation), so what runs now is
+   * the config before it (or a newer file): its verdict is `rolled_back`, reason `interrupted`.
+   * The report is made at once; the promise settles once the journal is closed on disk.
+   */
+  reportInterrupted(): Promise<void> {
+    const store = this.deps.store;
+    let entry;
+    try {
+      entry = store?.readApplyInProgress();
+    } catch (error) {
+      this.log.error({ err: toError(error) }, 'the journal of the apply in progress is unreadable; no verdict for it');
+      return Promise.resolve();
+    }
+    if (!entry) return Promise.resolve();
+    const running = this.deps.target.loaded;
+    const facts = { version: entry.version, sha256: entry.sha256, keyId: entry.keyId, origin: entry.origin };
+    // Kept as last-known-good just before the crash, it runs now: it passed, only the report was lost.
+    const state =
+      running.sha256 === entry.sha256
+        ? this.report({ status: 'applied', ...facts, error: 'the agent stopped after this version passed probation, before its verdict was reported' })
+        : this.report({
+            status: 'rolled_back',
+            ...facts,
+            reason: 'interrupted',
+            error: `the agent stopped while this version was being applied or on probation (since ${entry.startedAt}); it was not kept, and version ${running.config.version} runs`,
+          });
+    return this.close(entry.envelopeSha256, state);
+  }
+
+  /** The verdict given to this envelope, when it is the one that raised the high-water mark. */
+  earlierVerdict(envelopeSha256: string): EarlierVerdict | undefined {
+    if (this.lastVerdict?.envelopeSha256 === envelopeSha256) return this.lastVerdict.verdict;
+    const mark = this.deps.store?.readHighWaterMark();
+    return mark?.envelopeSha256 === envelopeSha256 && mark.verdict ? { ...mark.verdict, version: mark.version } : undefined;
+  }
+
+  private async journal(previous: LoadedSiteConfig, change: ConfigChange): Promise<void> {
+    if (!this.deps.store || change.envelopeSha256 === undefined) return;
+    await this.deps.store.markApplyInProgress({
+      version: change.loaded.config.version,
+      sha256: change.loaded.sha256,
+      envelopeSha256: change.envelopeSha256,
+      keyId: change.keyId,
+      origin: change.origin,
+      from: { version: previous.config.version, sha256: previous.sha256 },
+      startedAt: new Date(this.deps.clock.now()).toISOString(),
+    });
+  }
+
+  /** Records the verdict with the high-water mark, then removes the journal: a crash between them only repeats the record. */
+  private async close(envelopeSha256: string | undefined, state: ConfigState): Promise<void> {
+    const store = this.deps.store;
+    if (!store || envelopeSha256 === undefined || (state.status !== 'applied' && state.status !== 'rolled_back')) return;
+    const verdict = { status: state.status, ...(state.reason === undefined ? {} : { reason: state.reason }), time: state.time };
+    this.lastVerdict = { envelopeSha256, verdict: { ...verdict, version: state.version ?? 0 } };
+    try {
+      await store.recordVerdict(envelopeSha256, verdict);
+      await store.clearApplyInProgress();
+    } catch (error) {
+      this.log.error({ err: toError(error) }, 'the verdict is reported but not persisted; the next start may report the push as interrupted');
+    }
+  }
+
+  private async applyAndJudge(
+    previous: LoadedSiteConfig,
+    change: ConfigChange,
+    diff: SiteConfigDiff,
+    facts: Omit<ConfigReport, 'status'>,
+  ): Promise<PushOutcome> {
+    const next = change.loaded;
     this.log.info({ ...facts, from: previous.config.version, needsRestart: diff.needsRestart }, 'applying pushed config');
     try {
       await this.deps.target.applyConfig(next, diff);

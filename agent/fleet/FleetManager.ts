@@ -34,6 +34,8 @@ interface Incoming {
   readonly origin: PushOrigin;
   readonly label: string;
   readonly resolve: (outcome: PushOutcome) => void;
+  /** a change that is not an envelope (the local file on SIGHUP): run in its turn instead of handle() */
+  readonly run?: () => Promise<PushOutcome>;
 }
 
 /**
@@ -83,7 +85,13 @@ export class FleetManager {
       logger: this.log,
       metrics: deps.metrics,
       audit: deps.audit,
+      store: deps.store,
     });
+  }
+
+  /** The apply side, shared with the local file's reload so that both judge and report alike. */
+  get configApplier(): ConfigApplier {
+    return this.applier;
   }
 
   /** The highest config version this site has accepted; a push must be above it. */
@@ -94,6 +102,9 @@ export class FleetManager {
   /** Subscribes to the push topic (QoS 1) and starts watching the drop folder. */
   start(): void {
     if (this.unsubscribe || this.stopped) return;
+    // Before the subscription: the retained push that was interrupted comes again, and meets its verdict.
+    const interruptedReported = this.applier.reportInterrupted();
+    this.startupMarkSaved = interruptedReported;
     this.unsubscribe = this.deps.link.subscribe(this.pushTopic, 1, (payload) => {
       // A zero-length retained message is how C5 clears the push topic, not a push.
       if (payload.length > 0) void this.receive(payload, 'mqtt', `mqtt push on ${this.pushTopic}`);
@@ -117,7 +128,7 @@ export class FleetManager {
     if (this.highWaterMark > this.storedHighWaterMark) {
       // A config file newer than every push counts as accepted too: the mark on disk follows it.
       const mark = { version: this.highWaterMark, updatedAt: new Date(this.deps.clock.now()).toISOString() };
-      this.startupMarkSaved = this.deps.store.raiseHighWaterMark(mark).catch((error: unknown) => {
+      this.startupMarkSaved = interruptedReported.then(() => this.deps.store.raiseHighWaterMark(mark)).catch((error: unknown) => {
         this.log.error({ err: toError(error) }, 'cannot persist the version high-water mark');
       });
     }
@@ -128,10 +139,29 @@ export class FleetManager {
    * probation waits; if yet another arrives meanwhile, the waiting one is rejected as superseded.
    */
   receive(bytes: Buffer, origin: PushOrigin, label: string): Promise<PushOutcome> {
+    return this.enqueue({ bytes, origin, label });
+  }
+
+  /** Queues a change from the local file (SIGHUP) with the pushes: one apply at a time, whatever its source. */
+  queueLocalChange(label: string, run: () => Promise<PushOutcome>): Promise<PushOutcome> {
+    return this.enqueue({ bytes: Buffer.alloc(0), origin: 'local_file', label, run });
+  }
+
+  /** The local file's version, accepted: it raises the high-water mark as a push does (and as at a start). */
+  async acceptLocalVersion(version: number): Promise<void> {
+    await this.startupMarkSaved;
+    if (version <= this.highWaterMark) return;
+    await this.deps.store.raiseHighWaterMark({ version, updatedAt: new Date(this.deps.clock.now()).toISOString() });
+    this.highWaterMark = version;
+    this.lastEnvelopeSha256 = undefined;
+  }
+
+  private enqueue(incoming: Omit<Incoming, 'resolve'>): Promise<PushOutcome> {
     if (this.stopped) return Promise.resolve({ status: 'ignored' });
+    const { label } = incoming;
     return new Promise((resolve) => {
       const superseded = this.waiting;
-      this.waiting = { bytes, origin, label, resolve };
+      this.waiting = { ...incoming, resolve };
       if (superseded) {
         superseded.resolve(this.reject(superseded, 'superseded', `a newer push arrived while it waited (${label})`));
       }
@@ -141,7 +171,8 @@ export class FleetManager {
 
   /**
    * Stops taking pushes and waits for the one in hand. A probation cut short keeps neither
-   * verdict: the new config is not persisted, so the next start runs the last-known-good.
+   * verdict: the new config is not persisted, so the next start runs the last-known-good and
+   * reports the push as rolled back, `interrupted` (its journal stays on disk).
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -161,7 +192,7 @@ export class FleetManager {
         while (this.waiting && !this.stopped) {
           const item = this.waiting;
           this.waiting = undefined;
-          item.resolve(await this.handle(item).catch((error: unknown) => this.failed(item, error)));
+          item.resolve(await (item.run ? item.run() : this.handle(item)).catch((error: unknown) => this.failed(item, error)));
         }
       } finally {
         // In the same turn as the last look at `waiting`, so no push can slip in between.
@@ -180,6 +211,14 @@ export class FleetManager {
     const running = this.deps.target.loaded;
     const envelopeSha256 = sha256Hex(item.bytes);
     if (envelopeSha256 === this.lastEnvelopeSha256) {
+      // A version is tried once. The envelope whose try failed (rolled back, also `interrupted` by a
+      // crash) gets an answer each time it comes again, naming that verdict, so its sender is not left
+      // guessing; the envelope that runs, delivered again (a retained push after a reconnect), is not news.
+      const earlier = this.applier.earlierVerdict(envelopeSha256);
+      if (earlier?.status === 'rolled_back') {
+        const message = `this envelope (version ${earlier.version}) was already tried: rolled_back (${earlier.reason ?? 'no reason'}) at ${earlier.time}; push version ${this.highWaterMark + 1} or higher`;
+        return this.reject(item, 'stale_version', message, { version: earlier.version });
+      }
       this.log.debug({ origin: item.origin }, 'the last envelope accepted, delivered again; ignored');
       return { status: 'unchanged' };
     }
@@ -228,6 +267,7 @@ export class FleetManager {
       keyId: verdict.keyId,
       origin: item.origin,
       probationSeconds: fleet.probationSeconds,
+      envelopeSha256,
       keep: (appliedAt) =>
         this.deps.store.saveLastKnownGood({ version, sha256: verdict.loaded.sha256, keyId: verdict.keyId, appliedAt }, verdict.payload),
     });

@@ -9,13 +9,18 @@ import { ConfigError, toError } from '../../pipelines/errors.js';
  * What the fleet keeps across restarts, in `fleet.stateDir`:
  * - `last-known-good.json`: the exact bytes of the last pushed config that passed probation;
  * - `version-high-water-mark.json`: the highest version ever accepted, raised before a push is
- *   applied (so a version is tried at most once) and never lowered.
+ *   applied (so a version is tried at most once) and never lowered; once that push has its
+ *   verdict, the verdict too (so the same envelope delivered again gets an answer);
+ * - `apply-in-progress.json`: the push being applied or on probation, written before it is
+ *   applied and removed once its verdict is recorded. Found at a start, it names a push that a
+ *   crash (or a stop) interrupted: it gets the verdict `rolled_back`, reason `interrupted`.
  * Both are replaced atomically: temp file, fsync, rename, fsync of the folder. A crash leaves the
  * old file or the new one, never a torn one.
  */
 
 const LAST_KNOWN_GOOD = 'last-known-good.json';
 const HIGH_WATER_MARK = 'version-high-water-mark.json';
+const APPLY_IN_PROGRESS = 'apply-in-progress.json';
 
 const storedConfigSchema = z.strictObject({
   version: z.number().int().min(1),
@@ -26,15 +31,36 @@ const storedConfigSchema = z.strictObject({
   payload: z.string(),
 });
 
+const recordedVerdictSchema = z.strictObject({
+  status: z.enum(['applied', 'rolled_back']),
+  reason: z.string().optional(),
+  time: z.iso.datetime({ offset: false }),
+});
+
 const highWaterMarkSchema = z.strictObject({
   version: z.number().int().min(0),
   /** sha256 of the envelope that raised it: a retained push delivered again is recognised */
   envelopeSha256: z.string().optional(),
+  /** what became of that envelope; absent while it is being applied (or for a file's version) */
+  verdict: recordedVerdictSchema.optional(),
   updatedAt: z.iso.datetime({ offset: false }),
+});
+
+const applyInProgressSchema = z.strictObject({
+  version: z.number().int().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  envelopeSha256: z.string().optional(),
+  keyId: z.string().nullable(),
+  origin: z.enum(['mqtt', 'drop_folder', 'local_file']),
+  /** the config that ran before: what the next start runs again */
+  from: z.strictObject({ version: z.number().int().min(0), sha256: z.string() }),
+  startedAt: z.iso.datetime({ offset: false }),
 });
 
 export type StoredConfig = z.output<typeof storedConfigSchema>;
 export type HighWaterMark = z.output<typeof highWaterMarkSchema>;
+export type RecordedVerdict = z.output<typeof recordedVerdictSchema>;
+export type ApplyInProgress = z.output<typeof applyInProgressSchema>;
 
 export class FleetStateStore {
   readonly dir: string;
@@ -67,6 +93,26 @@ export class FleetStateStore {
       throw new ConfigError('high_water_mark_lowered', `refusing to lower the version high-water mark from ${current.version} to ${mark.version}`);
     }
     await this.write(HIGH_WATER_MARK, mark);
+  }
+
+  /** Adds the verdict to the mark when the mark is still the one `envelopeSha256` raised. */
+  async recordVerdict(envelopeSha256: string, verdict: RecordedVerdict): Promise<void> {
+    const current = this.readHighWaterMark();
+    if (current?.envelopeSha256 !== envelopeSha256) return;
+    await this.write(HIGH_WATER_MARK, { ...current, verdict });
+  }
+
+  readApplyInProgress(): ApplyInProgress | undefined {
+    return this.read(APPLY_IN_PROGRESS, applyInProgressSchema);
+  }
+
+  async markApplyInProgress(entry: ApplyInProgress): Promise<void> {
+    await this.write(APPLY_IN_PROGRESS, entry);
+  }
+
+  async clearApplyInProgress(): Promise<void> {
+    await rm(join(this.dir, APPLY_IN_PROGRESS), { force: true });
+    await syncFolder(this.dir);
   }
 
   private read<T>(name: string, schema: z.ZodType<T>): T | undefined {
@@ -109,7 +155,11 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
     throw error;
   }
   // The rename itself lives in the folder's metadata: without this a power cut can undo it.
-  const folder = await open(dirname(path), 'r');
+  await syncFolder(dirname(path));
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  const folder = await open(dir, 'r');
   try {
     await folder.sync();
   } finally {

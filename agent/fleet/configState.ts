@@ -7,7 +7,8 @@ import type { SiteConfigDiff } from '../../pipelines/config/diffSiteConfig.js';
  */
 
 export type ConfigStatus = 'applied' | 'rejected' | 'rolled_back';
-export type PushOrigin = 'mqtt' | 'drop_folder';
+/** `local_file`: the `--config` file, re-read on SIGHUP */
+export type PushOrigin = 'mqtt' | 'drop_folder' | 'local_file';
 
 export interface ConfigState {
   readonly siteId: string;
@@ -18,7 +19,10 @@ export interface ConfigState {
   readonly sha256: string | null;
   readonly keyId: string | null;
   readonly origin: PushOrigin;
-  /** rejected / rolled_back: the reason code (`bad_signature`, `stale_version`, `probation_failed`, ...) */
+  /**
+   * rejected / rolled_back: the reason code (`bad_signature`, `stale_version`, `probation_failed`,
+   * `interrupted`: the agent stopped or crashed mid-apply or mid-probation, reported at its next start, ...)
+   */
   readonly reason?: string;
   /** human-readable detail, credentials redacted */
   readonly error?: string;
