@@ -13,6 +13,17 @@ export const auditSchema = z.strictObject({
    * most this much of the log, and no frame ever waits for the disk.
    */
   fsyncIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+  /**
+   * How often the log's head is signed and published on `{prefix}/{site}/audit/checkpoint` when
+   * it has moved (also once at start and at stop). A rewrite of records older than the newest
+   * checkpoint the centre holds is caught by `audit verify --checkpoints`.
+   */
+  checkpointIntervalSeconds: z.number().int().min(1).max(86_400).default(300),
+  /**
+   * The box's Ed25519 checkpoint signing key (PKCS#8 PEM, mode 0600), made on first start;
+   * default beside the audit folder, `<dir>-checkpoint-key.pem`, never inside it.
+   */
+  checkpointKeyFile: z.string().min(1).optional(),
 });
 
 export type AuditSettings = z.output<typeof auditSchema>;
@@ -20,4 +31,13 @@ export type AuditSettings = z.output<typeof auditSchema>;
 /** The config's folder, else the environment's, else the default. */
 export function auditDirFrom(settings: AuditSettings, env: Readonly<Record<string, string | undefined>>): string {
   return settings.dir ?? (env['C5_AUDIT_DIR'] || DEFAULT_AUDIT_DIR);
+}
+
+/**
+ * The configured checkpoint key, else one beside the audit folder, never in it: the folder is
+ * what gets copied to an auditor, and whoever holds this key can sign checkpoints.
+ * `/var/lib/c5-agent/audit` -> `/var/lib/c5-agent/audit-checkpoint-key.pem`.
+ */
+export function checkpointKeyFileFrom(settings: AuditSettings, env: Readonly<Record<string, string | undefined>>): string {
+  return settings.checkpointKeyFile ?? `${auditDirFrom(settings, env).replace(/\/+$/, '')}-checkpoint-key.pem`;
 }
