@@ -10,6 +10,7 @@ import { FfmpegFrameSource } from './ingest/FfmpegFrameSource.js';
 import { resolveFfmpegPath } from './ingest/resolveFfmpegPath.js';
 import { probeHwDecodeCapabilities } from './ingest/probeHwDecode.js';
 import { agentStoppedEntry } from './observe/auditEntries.js';
+import { openAuditCheckpoints } from './observe/openAuditCheckpoints.js';
 import { AuditRecorder } from './observe/DecisionRecorder.js';
 import { HttpServer, metricsAuthFrom } from './observe/HttpServer.js';
 import { openAgentAuditLog, withAuditHealth } from './observe/openAgentAuditLog.js';
@@ -114,6 +115,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     logger: logger.child({ component: 'http' }),
     auth: metricsAuthFrom(config.metrics.auth),
   });
+  const checkpoints = openAuditCheckpoints({ config, env, audit, link, clock, logger });
   const stats = config.stats.enabled
     ? new StatsPublisher({
         metrics,
@@ -123,6 +125,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         intervalMs: config.stats.intervalSeconds * 1000,
         clock,
         logger,
+        auditCheckpoint: () => checkpoints?.latest,
       })
     : undefined;
 
@@ -134,6 +137,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   await agent.start();
   metrics.setModels(agent.loadedModels());
   await stats?.start();
+  checkpoints?.start();
   const fleet = startup
     ? new FleetManager({
         target: {
@@ -167,6 +171,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       await fleet?.stop();
       await stats?.stop();
       await agent.stop();
+      // before the link closes: the head as the cameras left it
+      checkpoints?.stop();
       await delivery.shutdown();
       // last: the outbox may still record what its shutdown did
       audit.append(agentStoppedEntry());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditCheckpointSchema, type AuditCheckpoint } from './auditCheckpoint.js';
 
 /**
  * `c5.stats.v1`: the periodic summary on `{prefix}/{site}/stats` for centres that read MQTT rather
@@ -65,6 +66,8 @@ export const statsMessageSchema = z.strictObject({
   ),
   alerts: z.strictObject({ published: z.number().int().min(0), failed: z.number().int().min(0) }),
   outbox: z.strictObject({ depth: z.number().min(0), oldestAgeSeconds: z.number().min(0) }),
+  /** the newest signed head of the audit log (also retained on `{prefix}/{site}/audit/checkpoint`); absent before the first */
+  auditCheckpoint: auditCheckpointSchema.optional(),
 });
 
 export type StatsMessage = z.output<typeof statsMessageSchema>;
@@ -104,7 +107,12 @@ const round = (value: number, digits = 2): number => Number(value.toFixed(digits
 const FPS_OUTCOMES = { processed: 'processed', dropped: 'dropped', skipped: 'skipped_motion', failed: 'failed' } as const;
 
 /** The summary of what happened between two readings; pure, so a test drives it with numbers. */
-export function buildStatsMessage(previous: MetricsReading, current: MetricsReading, siteId: string): StatsMessage {
+export function buildStatsMessage(
+  previous: MetricsReading,
+  current: MetricsReading,
+  siteId: string,
+  auditCheckpoint?: AuditCheckpoint,
+): StatsMessage {
   const periodSeconds = Math.max(0.001, (current.at - previous.at) / 1000);
   const frameKey = (camera: string, outcome: string): string => `${camera}\u0000${outcome}`;
   const previousFrames = new Map(previous.frames.map((f) => [frameKey(f.camera, f.outcome), f.value]));
@@ -163,5 +171,6 @@ export function buildStatsMessage(previous: MetricsReading, current: MetricsRead
       failed: delta(current.alerts.failed, previous.alerts.failed),
     },
     outbox: { depth: current.outboxMessages, oldestAgeSeconds: round(current.outboxOldestAgeSeconds, 3) },
+    ...(auditCheckpoint ? { auditCheckpoint } : {}),
   };
 }

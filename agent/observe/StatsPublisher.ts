@@ -1,4 +1,5 @@
 import type { MetricValue, MetricValueWithName } from 'prom-client';
+import type { AuditCheckpoint } from '../../pipelines/auditCheckpoint.js';
 import { toError } from '../../pipelines/errors.js';
 import { buildStatsMessage, STATS_SCHEMA_NAME, type HistogramReading, type MetricsReading } from '../../pipelines/statsMessage.js';
 import type { Clock, Timer } from '../clock.js';
@@ -21,6 +22,8 @@ export interface StatsPublisherDeps {
   readonly intervalMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** the newest signed audit checkpoint, carried in every message (AuditCheckpoints.latest) */
+  readonly auditCheckpoint?: () => AuditCheckpoint | undefined;
 }
 
 const STATS_OPTIONS: PublishOptions = {
@@ -77,7 +80,7 @@ export class StatsPublisher {
     if (!previous) return;
     const current = await readMetrics(this.deps.metrics, this.deps.clock.now());
     this.previous = current;
-    const message = buildStatsMessage(previous, current, this.deps.siteId);
+    const message = buildStatsMessage(previous, current, this.deps.siteId, this.deps.auditCheckpoint?.());
     try {
       await this.deps.link.publish(this.deps.topic, JSON.stringify(message), STATS_OPTIONS);
     } catch (error) {

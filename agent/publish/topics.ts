@@ -62,6 +62,11 @@ export function configStateTopic(prefix: string, siteId: string): string {
   return `${prefixOf(prefix)}/${level('site id', siteId)}/config/state`;
 }
 
+/** `{prefix}/{site}/audit/checkpoint`: retained `c5.audit-checkpoint.v1`, QoS 1, the signed head of the audit log. */
+export function auditCheckpointTopic(prefix: string, siteId: string): string {
+  return `${prefixOf(prefix)}/${level('site id', siteId)}/audit/checkpoint`;
+}
+
 /** Subscription filter for every camera's alerts of a site (C5 side and tests). */
 export function siteAlertsFilter(prefix: string, siteId: string): string {
   return `${prefixOf(prefix)}/${level('site id', siteId)}/+/alerts`;
@@ -72,6 +77,7 @@ export interface SiteTopics {
   readonly stats: string;
   readonly configPush: string;
   readonly configState: string;
+  readonly auditCheckpoint: string;
   readonly alertsFilter: string;
   cameraStatus(cameraId: string): string;
   cameraAlerts(cameraId: string): string;
@@ -84,6 +90,7 @@ export function siteTopics(prefix: string, siteId: string): SiteTopics {
     stats: statsTopic(prefix, siteId),
     configPush: configPushTopic(prefix, siteId),
     configState: configStateTopic(prefix, siteId),
+    auditCheckpoint: auditCheckpointTopic(prefix, siteId),
     alertsFilter: siteAlertsFilter(prefix, siteId),
     cameraStatus: (cameraId) => cameraStatusTopic(prefix, siteId, cameraId),
     cameraAlerts: (cameraId) => cameraAlertsTopic(prefix, siteId, cameraId),

@@ -3,6 +3,7 @@ import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { createAgentMetrics, type AgentMetrics } from '../../../../agent/observe/metrics.js';
 import { StatsPublisher } from '../../../../agent/observe/StatsPublisher.js';
 import type { PublishOptions } from '../../../../agent/publish/MqttLink.js';
+import { AUDIT_CHECKPOINT_SCHEMA_NAME, type AuditCheckpoint } from '../../../../pipelines/auditCheckpoint.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 import { statsMessageSchema, type StatsMessage } from '../../../../pipelines/statsMessage.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
@@ -21,11 +22,14 @@ class RecordingLink {
 
 const publishers: StatsPublisher[] = [];
 
-function setUp(intervalSeconds = 30): { clock: ManualClock; link: RecordingLink; metrics: AgentMetrics; stats: StatsPublisher } {
+function setUp(
+  intervalSeconds = 30,
+  auditCheckpoint?: () => AuditCheckpoint | undefined,
+): { clock: ManualClock; link: RecordingLink; metrics: AgentMetrics; stats: StatsPublisher } {
   const clock = new ManualClock();
   const link = new RecordingLink();
   const metrics = createAgentMetrics({ siteId: 'site-a', version: '1', configVersion: 5, defaultMetrics: false });
-  const stats = new StatsPublisher({ metrics, link, topic: TOPIC, siteId: 'site-a', intervalMs: intervalSeconds * 1000, clock, logger });
+  const stats = new StatsPublisher({ metrics, link, topic: TOPIC, siteId: 'site-a', intervalMs: intervalSeconds * 1000, clock, logger, auditCheckpoint });
   publishers.push(stats);
   return { clock, link, metrics, stats };
 }
@@ -106,5 +110,28 @@ describe('StatsPublisher', () => {
     expect(link.sent).toHaveLength(0);
     await stats.start();
     expect(clock.pendingCount).toBe(0);
+  });
+
+  it('carries the newest signed audit checkpoint once there is one', async () => {
+    let latest: AuditCheckpoint | undefined;
+    const { clock, link, stats } = setUp(10, () => latest);
+    await stats.start();
+    clock.advance(10_000);
+    await vi.waitFor(() => expect(link.sent).toHaveLength(1));
+    expect(link.sent[0]!.message.auditCheckpoint).toBeUndefined();
+
+    latest = {
+      schema: AUDIT_CHECKPOINT_SCHEMA_NAME,
+      siteId: 'site-a',
+      seq: 12,
+      hash: 'ab'.repeat(32),
+      time: '2026-11-29T12:00:00.000Z',
+      keyId: 'ed25519-0123456789abcdef',
+      publicKey: `${'A'.repeat(43)}=`,
+      sig: `${'B'.repeat(86)}==`,
+    };
+    clock.advance(10_000);
+    await vi.waitFor(() => expect(link.sent).toHaveLength(2));
+    expect(link.sent[1]!.message.auditCheckpoint).toEqual(latest);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  auditCheckpointTopic,
   cameraAlertsTopic,
   cameraStatusTopic,
   configPushTopic,
@@ -21,6 +22,7 @@ describe('MQTT topics (DESIGN.md, "MQTT interface")', () => {
     expect(configPushTopic('c5', 'site-a')).toBe('c5/site-a/config/push');
     expect(configStateTopic('c5', 'site-a')).toBe('c5/site-a/config/state');
     expect(siteAlertsFilter('c5', 'site-a')).toBe('c5/site-a/+/alerts');
+    expect(auditCheckpointTopic('c5', 'site-a')).toBe('c5/site-a/audit/checkpoint');
   });
 
   it('accepts a multi-level prefix', () => {
@@ -33,6 +35,7 @@ describe('MQTT topics (DESIGN.md, "MQTT interface")', () => {
     expect(topics.cameraAlerts('gate')).toBe('c5/north/gate/alerts');
     expect(topics.cameraStatus('gate')).toBe('c5/north/gate/status');
     expect(topics.configPush).toBe('c5/north/config/push');
+    expect(topics.auditCheckpoint).toBe('c5/north/audit/checkpoint');
   });
 
   it.each([
