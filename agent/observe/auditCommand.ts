@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { auditDirFrom, auditSchema } from '../../pipelines/config/auditSchema.js';
 import { AgentError } from '../../pipelines/errors.js';
 import { explainAlert, formatExplanation } from './explainAlert.js';
+import { readCheckpointsFile } from './readCheckpointsFile.js';
+import { verifyAgainstCheckpoints } from './verifyCheckpoints.js';
 import { formatVerification, verifyAuditLog } from './verifyAuditLog.js';
 
 export interface AuditCommandIo {
@@ -10,7 +12,8 @@ export interface AuditCommandIo {
 }
 
 /**
- * `c5-agent audit verify [DIR]` (exit 0 when the chain holds, 1 at the first broken record) and
+ * `c5-agent audit verify [DIR] [--checkpoints FILE [--public-key KEY]]` (exit 0 when the chain
+ * holds and agrees with every checkpoint, 1 at the first broken or rewritten record) and
  * `c5-agent audit explain ALERT_ID [--dir DIR]`. DIR defaults to `C5_AUDIT_DIR`, else the
  * agent's default folder. Undefined for an unknown subcommand, so the CLI prints its usage.
  */
@@ -18,8 +21,18 @@ export function auditCommand(args: readonly string[], io: AuditCommandIo): numbe
   const [sub, ...rest] = args;
   const defaultDir = (): string => auditDirFrom(auditSchema.parse({}), io.env);
   if (sub === 'verify') {
-    const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-    const result = verifyAuditLog(positionals[0] ?? defaultDir());
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { checkpoints: { type: 'string' }, 'public-key': { type: 'string' } },
+    });
+    const dir = positionals[0] ?? defaultDir();
+    const publicKey = values['public-key'];
+    if (publicKey !== undefined && values.checkpoints === undefined) throw new AgentError('usage', '--public-key goes with --checkpoints FILE');
+    const result =
+      values.checkpoints === undefined
+        ? verifyAuditLog(dir)
+        : verifyAgainstCheckpoints(dir, readCheckpointsFile(values.checkpoints), { source: values.checkpoints, publicKey });
     io.out.write(formatVerification(result));
     return result.ok ? 0 : 1;
   }

@@ -4,7 +4,8 @@ import { ObserveError } from '../../pipelines/errors.js';
 import { CHECKPOINT_FILE, describeTornLine, listAuditFiles, readCheckpoint, readRawLines, type Checkpoint, type TornLine } from './auditFiles.js';
 import { expectedHash, GENESIS, parseAuditLine, type AuditRecord, type AuditRef } from './auditRecord.js';
 
-export type AuditBreakKind = 'edited' | 'removed' | 'reordered' | 'truncated';
+/** `rewritten`: the chain holds, but a record differs from what a signed checkpoint says it was. */
+export type AuditBreakKind = 'edited' | 'removed' | 'reordered' | 'truncated' | 'rewritten';
 
 export interface AuditBreak {
   readonly file: string;
@@ -24,6 +25,21 @@ export interface AuditVerification {
   readonly broken?: AuditBreak;
   /** incidents the log itself recorded (sealed partial lines, lost records), and checkpoint remarks */
   readonly notes: readonly string[];
+  /** set by `--checkpoints`: how much of the log signed checkpoints from outside the box vouch for */
+  readonly anchor?: AuditAnchor;
+}
+
+export interface AuditAnchor {
+  readonly checkpoints: number;
+  readonly keyId: string;
+  /** the newest checkpoint the log agrees with; records after it are not anchored yet */
+  readonly newest?: { readonly seq: number; readonly time: string };
+}
+
+/** Where a record that verified sits; verifyAuditLog hands each one to its visitor. */
+export interface AuditRecordPlace {
+  readonly file: string;
+  readonly line: number;
 }
 
 interface Pending {
@@ -40,7 +56,7 @@ interface Pending {
  * A partial last line with nothing after it is reported as `truncated`; so is a log that ends
  * before the record the checkpoint file says was synced.
  */
-export function verifyAuditLog(dir: string): AuditVerification {
+export function verifyAuditLog(dir: string, visit?: (record: AuditRecord, place: AuditRecordPlace) => void): AuditVerification {
   const files = auditFilesIn(dir);
   const read = readCheckpoint(dir);
   const checkpoint = read.found && 'checkpoint' in read ? read.checkpoint : undefined;
@@ -82,6 +98,7 @@ export function verifyAuditLog(dir: string): AuditVerification {
         return result({ ...at, kind: 'edited', detail: `differs from the record ${CHECKPOINT_FILE} says was synced (hash ${checkpoint.hash.slice(0, 12)}...)` });
       }
       noteIncident(record, notes, acknowledgedMissing);
+      visit?.(record, { file, line: raw.line });
       previous = { seq: record.seq, hash: record.hash };
       records += 1;
     }
@@ -122,6 +139,12 @@ export function formatVerification(result: AuditVerification): string {
     lines.push(`(${result.records} record(s) before it verify, up to seq ${result.last.seq})`);
   } else {
     lines.push(`OK: ${result.records} records in ${result.files} files, last seq ${result.last.seq}`);
+  }
+  const anchor = result.anchor;
+  if (anchor?.newest) {
+    const after = result.last.seq - anchor.newest.seq;
+    const unanchored = after > 0 ? `; the ${after} record(s) after it are not anchored yet` : '';
+    lines.push(`anchored: ${anchor.checkpoints} checkpoint(s) signed by ${anchor.keyId} match the log, the newest at seq ${anchor.newest.seq} (${anchor.newest.time})${unanchored}`);
   }
   for (const note of result.notes) lines.push(`note: ${note}`);
   return `${lines.join('\n')}\n`;

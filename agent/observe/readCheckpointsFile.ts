@@ -1,0 +1,88 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { auditCheckpointSchema, type AuditCheckpoint } from '../../pipelines/auditCheckpoint.js';
+import { ObserveError } from '../../pipelines/errors.js';
+import { quoteUntrusted } from '../../pipelines/untrustedText.js';
+
+/** One checkpoint as the centre stored it, and where in its file. */
+export interface StoredCheckpoint {
+  readonly checkpoint: AuditCheckpoint;
+  /** 1-based: the line of a JSON Lines file, the element of a JSON array */
+  readonly entry: number;
+}
+
+/** About 400 bytes each: room for a checkpoint every minute for a century. */
+export const MAX_CHECKPOINTS_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The checkpoints a centre kept for one box: JSON Lines of the published messages (blank lines
+ * skipped) or one JSON array of them. The file came from elsewhere: it is read only when it is a
+ * regular file within the size bound, and an entry that is not a checkpoint fails the whole read
+ * with its entry number and the fields that are wrong, never with its content.
+ */
+export function readCheckpointsFile(path: string): StoredCheckpoint[] {
+  const text = readBounded(path);
+  const trimmed = text.trimStart();
+  const documents: { entry: number; text: string }[] = [];
+  if (trimmed.startsWith('[')) {
+    let array: unknown;
+    try {
+      array = JSON.parse(trimmed);
+    } catch {
+      throw new ObserveError('checkpoints_invalid', `${path}: starts with "[" but is not a JSON array`);
+    }
+    if (!Array.isArray(array)) throw new ObserveError('checkpoints_invalid', `${path}: starts with "[" but is not a JSON array`);
+    return array.map((value, index) => ({ checkpoint: toCheckpoint(value, path, index + 1), entry: index + 1 }));
+  }
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() !== '') documents.push({ entry: index + 1, text: line });
+  });
+  if (documents.length === 0) throw new ObserveError('checkpoints_invalid', `${path} holds no checkpoints`);
+  return documents.map(({ entry, text: line }) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new ObserveError('checkpoints_invalid', `${path} line ${entry}: not JSON (starts ${quoteUntrusted(line.trim())})`);
+    }
+    return { checkpoint: toCheckpoint(value, path, entry), entry };
+  });
+}
+
+function toCheckpoint(value: unknown, path: string, entry: number): AuditCheckpoint {
+  const parsed = auditCheckpointSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  // Issue paths are the schema's field names and messages are the schema's, except an unknown
+  // key's message, which would quote the sender's key names: that one is only counted.
+  const issues = parsed.error.issues.slice(0, 3).map((issue) => {
+    const message = issue.code === 'unrecognized_keys' ? `${issue.keys.length} unknown field(s)` : issue.message;
+    return `${issue.path.map(String).join('.') || '(the entry)'}: ${message}`;
+  });
+  const more = parsed.error.issues.length > 3 ? `; and ${parsed.error.issues.length - 3} more` : '';
+  throw new ObserveError('checkpoints_invalid', `${path} entry ${entry}: not a c5.audit-checkpoint.v1 (${issues.join('; ')}${more})`);
+}
+
+function readBounded(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new ObserveError('checkpoints_unreadable', `cannot open checkpoints file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new ObserveError('checkpoints_unreadable', `checkpoints file ${path} is not a regular file`);
+    if (stat.size > MAX_CHECKPOINTS_FILE_BYTES) {
+      throw new ObserveError('checkpoints_unreadable', `checkpoints file ${path} is ${stat.size} bytes; at most ${MAX_CHECKPOINTS_FILE_BYTES} are read`);
+    }
+    const buffer = Buffer.alloc(stat.size);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
