@@ -84,6 +84,38 @@ export function redactUrlsInText(text: string): string {
   return out.join('');
 }
 
+/**
+ * The secret values one URL carries, as written in it: the userinfo's password and the value of
+ * every parameter whose name means a secret (SecretScrubber then removes them everywhere). User
+ * names are left out: redactUrl hides them in URLs, but scrubbing "admin" from every line would
+ * mangle the text around it.
+ */
+export function secretsInUrl(raw: string): string[] {
+  const authority = schemeEnd(raw, 0);
+  if (authority < 0) return [];
+  const secrets: string[] = [];
+  let i = authority;
+  const at = userinfoEnd(raw, authority, raw.length, false);
+  if (at >= 0) {
+    const colon = raw.indexOf(':', authority);
+    if (colon >= 0 && colon < at) secrets.push(raw.slice(colon + 1, at));
+    i = at + 1;
+  }
+  let segmentStart = i;
+  for (; i < raw.length; i += 1) {
+    const code = raw.charCodeAt(i);
+    if (isSeparator(code)) {
+      segmentStart = i + 1;
+    } else if (code === 0x3d /* = */ && isSecretParamName(raw.slice(segmentStart, i))) {
+      let end = i + 1;
+      while (end < raw.length && !isSeparator(raw.charCodeAt(end))) end += 1;
+      secrets.push(raw.slice(i + 1, end));
+      i = end - 1;
+    }
+  }
+  return secrets.filter((secret) => secret.length > 0);
+}
+
 /** Index just after `scheme://` when `raw` starts with one, else -1. */
 function schemeEnd(raw: string, from: number): number {
   const marker = raw.indexOf('://', from);

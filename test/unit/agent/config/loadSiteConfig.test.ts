@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSiteConfigFile, parseSiteConfigText } from '../../../../agent/config/loadSiteConfig.js';
+import { loadSiteConfigFile, MAX_CONFIG_FILE_BYTES, parseSiteConfigText } from '../../../../agent/config/loadSiteConfig.js';
 import { ConfigError } from '../../../../pipelines/errors.js';
 
 const yaml = (password: string, url: string): string => `
@@ -66,5 +67,61 @@ describe('loadSiteConfig', () => {
     const missing = rejection(() => loadSiteConfigFile('/nonexistent/site.yaml', {}));
     expect(missing.code).toBe('config_unreadable');
     expect(missing.message).toContain('/nonexistent/site.yaml (ENOENT)');
+  });
+
+  it('reports every unresolved secret in one error, each with its field and reference', () => {
+    const text = `${yaml('env:MQTT_PW', 'file:/nonexistent/cam-url')}  - id: cam-2\n    source: { url: "env:CAM2_URL" }\n`;
+    const error = rejection(() => parseSiteConfigText(text, 'site.yaml', { UNRELATED: 'value' }));
+    expect(error.code).toBe('secret_unresolved');
+    expect(error.message.split('\n')).toEqual([
+      '3 secrets do not resolve:',
+      '  mqtt.password: environment variable MQTT_PW is not set (from "env:MQTT_PW")',
+      '  cameras[0].source.url: cannot read secret file "/nonexistent/cam-url" (ENOENT)',
+      '  cameras[1].source.url: environment variable CAM2_URL is not set (from "env:CAM2_URL")',
+    ]);
+  });
+
+  it('reports schema errors and unresolved secrets together', () => {
+    const text = yaml('env:MQTT_PW', 'rtsp://cam').replace('id: cam-1', 'id: Cam 1\n    analyticsFps: -1');
+    const error = rejection(() => parseSiteConfigText(text, 'site.yaml', {}));
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).toContain('cameras[0].id: expected an id');
+    expect(error.message).toContain('cameras[0].analyticsFps: ');
+    expect(error.message).toContain('mqtt.password: environment variable MQTT_PW is not set (from "env:MQTT_PW")');
+  });
+});
+
+describe('the size of a site config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'c5-config-size-'));
+
+  it('is capped at 1 MiB before anything is parsed, from a file or as text', () => {
+    expect(MAX_CONFIG_FILE_BYTES).toBe(1_048_576);
+    const path = join(dir, 'huge.yaml');
+    // valid YAML all the way, so only the cap can refuse it
+    writeFileSync(path, `${yaml('p', 'rtsp://cam')}# ${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\n`);
+    const error = rejection(() => loadSiteConfigFile(path, {}));
+    expect(error.code).toBe('config_too_large');
+    const size = yaml('p', 'rtsp://cam').length + '# \n'.length + MAX_CONFIG_FILE_BYTES;
+    expect(error.message).toBe(`${path}: site config too large (${size} bytes, over the limit of ${MAX_CONFIG_FILE_BYTES})`);
+    const text = `${yaml('p', 'rtsp://cam')}# ${'é'.repeat(MAX_CONFIG_FILE_BYTES / 2)}\n`;
+    expect(rejection(() => parseSiteConfigText(text, 'push', {})).code).toBe('config_too_large');
+  });
+
+  it('refuses a 50 MB file without reading it', () => {
+    const path = join(dir, 'fifty.yaml');
+    writeFileSync(path, Buffer.alloc(50 * 1024 * 1024, 0x61));
+    const before = process.memoryUsage().rss;
+    expect(rejection(() => loadSiteConfigFile(path, {})).code).toBe('config_too_large');
+    // the cap is checked on the open descriptor's size: nothing near 50 MB is allocated
+    expect(process.memoryUsage().rss - before).toBeLessThan(20 * 1024 * 1024);
+  });
+
+  it('refuses a FIFO or a device as the config file at once', () => {
+    const fifo = join(dir, 'site.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(rejection(() => loadSiteConfigFile(fifo, {})).message).toBe(`cannot read site config ${fifo} (not a regular file but a FIFO)`);
+    expect(rejection(() => loadSiteConfigFile('/dev/zero', {})).message).toBe(
+      'cannot read site config /dev/zero (not a regular file but a character device)',
+    );
   });
 });
