@@ -77,6 +77,31 @@ function nextStopSignal(logger: Logger): Promise<NodeJS.Signals> {
   });
 }
 
+/**
+ * SIGHUP re-reads the --config file and applies it as a push would be (RunningAgent.reload).
+ * Installed before start-up: Node's default for SIGHUP is to terminate, with no orderly stop; a
+ * SIGHUP during start-up reloads once the agent is up. Returns the function that attaches the agent.
+ */
+function reloadOnHangup(logger: Logger): (running: RunningAgent) => void {
+  let agent: RunningAgent | undefined;
+  let missed = false;
+  const reload = (running: RunningAgent): void => {
+    running.reload().then(
+      (outcome) => logger.info({ status: outcome.status }, 'config file reload handled'),
+      (error: unknown) => logger.error({ err: toError(error) }, 'config file reload failed'),
+    );
+  };
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 're-reading the config file');
+    if (agent) reload(agent);
+    else missed = true;
+  });
+  return (running) => {
+    agent = running;
+    if (missed) reload(running);
+  };
+}
+
 /** Stops on SIGINT/SIGTERM within SHUTDOWN_DEADLINE_MS. */
 async function stopOnSignals(stopSignal: Promise<NodeJS.Signals>, stop: () => Promise<void>, logger: Logger): Promise<void> {
   await stopSignal;
@@ -88,7 +113,9 @@ async function run(args: string[], logger: Logger): Promise<number> {
   if (!values.config) throw new AgentError('usage', 'run needs --config site.yaml');
   const loaded = loadSiteConfigFile(values.config, process.env);
   const stopSignal = nextStopSignal(logger);
+  const attachReload = reloadOnHangup(logger);
   const running: RunningAgent = await startAgent({ loaded, env: process.env, clock: systemClock, logger, version: agentVersion() });
+  attachReload(running);
   await stopOnSignals(stopSignal, () => running.stop(), logger);
   return 0;
 }

@@ -2,7 +2,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { sessionSettingsFor } from '../pipelines/config/inferenceSchema.js';
 import { Agent, type AgentDeps } from './agent.js';
 import type { Clock } from './clock.js';
-import type { LoadedSiteConfig } from './config/loadSiteConfig.js';
+import { loadSiteConfigFile, type LoadedSiteConfig } from './config/loadSiteConfig.js';
+import { ConfigApplier, type FleetTarget, type PushOutcome } from './fleet/ConfigApplier.js';
+import { ConfigFileReload } from './fleet/ConfigFileReload.js';
 import { FleetManager } from './fleet/FleetManager.js';
 import { selectStartupConfig } from './fleet/selectStartupConfig.js';
 import { openDetector } from './inference/loadDetector.js';
@@ -41,6 +43,11 @@ export interface RunningAgent {
   readonly fleet: FleetManager | undefined;
   /** `http://127.0.0.1:9464` */
   readonly metricsUrl: string;
+  /**
+   * SIGHUP: re-reads the `--config` file and applies it as a push (origin `local_file`); resolves
+   * with the verdict. Reloads and pushes run one at a time.
+   */
+  reload(): Promise<PushOutcome>;
   /** idempotent: stops intake, flushes in-flight alerts, says `offline`, closes the endpoint */
   stop(): Promise<void>;
 }
@@ -138,18 +145,19 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   metrics.setModels(agent.loadedModels());
   await stats?.start();
   checkpoints?.start();
+  const target: FleetTarget = {
+    get loaded() {
+      return agent.loaded;
+    },
+    applyConfig: async (next, diff) => {
+      await agent.applyConfig(next, diff);
+      metrics.setModels(agent.loadedModels());
+    },
+    cameraProgress: (cameraId) => agent.cameraProgress(cameraId),
+  };
   const fleet = startup
     ? new FleetManager({
-        target: {
-          get loaded() {
-            return agent.loaded;
-          },
-          applyConfig: async (next, diff) => {
-            await agent.applyConfig(next, diff);
-            metrics.setModels(agent.loadedModels());
-          },
-          cameraProgress: (cameraId) => agent.cameraProgress(cameraId),
-        },
+        target,
         link,
         store: startup.store,
         clock,
@@ -160,6 +168,18 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       })
     : undefined;
   fleet?.start();
+  const fleetLogger = logger.child({ component: 'fleet' });
+  const fileReload = new ConfigFileReload({
+    // the bootstrap file, also when a newer pushed config runs
+    path: options.loaded.source,
+    read: (path) => loadSiteConfigFile(path, env),
+    target,
+    fleet,
+    applier:
+      fleet?.configApplier ??
+      new ConfigApplier({ target, link, siteId: config.site.id, stateTopic: undefined, clock, logger: fleetLogger, metrics, audit, store: undefined }),
+    logger: fleetLogger,
+  });
   logger.info(
     { site: config.site.id, configVersion: config.version, cameras: config.cameras.length, metrics: http.url },
     'agent started',
@@ -169,6 +189,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await fleet?.stop();
+      await fileReload.stop();
       await stats?.stop();
       await agent.stop();
       // before the link closes: the head as the cameras left it
@@ -182,5 +203,5 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     })();
     return stopping;
   };
-  return { agent, link, metrics, fleet, metricsUrl: http.url, stop };
+  return { agent, link, metrics, fleet, metricsUrl: http.url, reload: () => fileReload.reload(), stop };
 }
