@@ -211,7 +211,7 @@ export class MqttLink {
     if (this.connection.connected) this.publishBirth(false);
   }
 
-  /** Publishes the retained offline status, waits (bounded) for PUBACKs, then closes. Idempotent. */
+  /** Publishes every retained offline status (cameras, then site), waits (bounded) for PUBACKs, then closes. Idempotent. */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= this.doShutdown();
     return this.shutdownPromise;
@@ -225,9 +225,11 @@ export class MqttLink {
     if (wasRunning && client) {
       const timeoutMs = this.deps.shutdownTimeoutMs ?? 3_000;
       if (this.connection.connected) {
-        const offline = this.siteStatus.sitePayload('offline', 'shutdown');
-        const sent = this.queue.add({ topic: this.siteStatus.topic, payload: offline, retain: true, properties: JSON_PROPERTIES, internal: true }, true);
-        const drained = sent.then(() => this.waitForQueue(timeoutMs));
+        // Ahead of any backlog, in their order: the site says offline once its cameras do.
+        const sent = this.siteStatus.shutdownMessages().reverse().map(({ topic, payload }) =>
+          this.queue.add({ topic, payload, retain: true, properties: JSON_PROPERTIES, internal: true }, true),
+        );
+        const drained = Promise.all(sent).then(() => this.waitForQueue(timeoutMs));
         await this.timeout(drained, timeoutMs).catch((error: unknown) => {
           this.log.warn({ err: toError(error) }, 'offline status not acknowledged before shutdown');
         });

@@ -75,6 +75,24 @@ export class SiteStatusTracker {
     return { topic: cameraStatusTopic(this.deps.prefix, this.deps.siteId, status.cameraId), payload: cameraStatusPayload(status) };
   }
 
+  /**
+   * At a clean stop: each camera's status `offline`, reason `stopped`, then the site's `offline`
+   * (`shutdown`). Without them the cameras' retained statuses would say `online` for good. A
+   * camera a config removed keeps its `removed`: it is no longer one of the site's cameras.
+   */
+  shutdownMessages(): StatusMessage[] {
+    const since = this.deps.clock.now();
+    const messages: StatusMessage[] = [];
+    for (const status of this.cameraStatuses.values()) {
+      if (status.reason === 'removed') continue;
+      const stopped: CameraStatus = { cameraId: status.cameraId, state: 'offline', reason: 'stopped', since };
+      this.cameraStatuses.set(status.cameraId, stopped);
+      messages.push(this.cameraMessage(stopped));
+    }
+    messages.push({ topic: this.topic, payload: this.sitePayload('offline', 'shutdown') });
+    return messages;
+  }
+
   /** The online site status, then (`withCameras`, after a reconnect) each camera's latest status. */
   birthMessages(withCameras: boolean): StatusMessage[] {
     const messages = [{ topic: this.topic, payload: this.sitePayload('online') }];
