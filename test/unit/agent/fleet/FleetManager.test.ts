@@ -1,20 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LoadedSiteConfig } from '../../../../agent/config/loadSiteConfig.js';
 import type { ConfigState } from '../../../../agent/fleet/configState.js';
-import { FleetManager, type FleetLink, type FleetTarget, type PushOutcome } from '../../../../agent/fleet/FleetManager.js';
-import { FleetStateStore } from '../../../../agent/fleet/FleetStateStore.js';
-import { parseConfigBytes } from '../../../../agent/fleet/parseConfigBytes.js';
-import type { AuditEntry } from '../../../../agent/observe/auditRecord.js';
-import { createRootLogger } from '../../../../agent/observe/logger.js';
-import { createAgentMetrics, type AgentMetrics } from '../../../../agent/observe/metrics.js';
-import type { PublishOptions } from '../../../../agent/publish/MqttLink.js';
-import type { SiteConfigDiff } from '../../../../pipelines/config/diffSiteConfig.js';
-import type { CameraStatus } from '../../../../pipelines/stages.js';
-import { createSigner, writeTrustedKeys } from '../../../helpers/fleetSigner.js';
-import { ManualClock } from '../../../helpers/manualClock.js';
+import type { FleetManager } from '../../../../agent/fleet/FleetManager.js';
+import { applyTotal, fleetHarness, signer, untilProbation, ZONE, type FleetHarness } from '../../../helpers/fleetHarness.js';
+import { createSigner } from '../../../helpers/fleetSigner.js';
 import { waitFor } from '../../../helpers/recordingListener.js';
 
 /**
@@ -22,117 +12,15 @@ import { waitFor } from '../../../helpers/recordingListener.js';
  * Mosquitto, is in test/integration/fleet): state files on disk, a manual clock for probation.
  */
 
-const signer = createSigner('centre-1');
-
-function siteYaml(dir: string, version: number, cameras: Record<string, string>, extra = ''): string {
-  const list = Object.entries(cameras)
-    .map(([id, url]) => `  - id: ${id}\n    source: { url: "${url}" }\n${extra}`)
-    .join('');
-  return (
-    `version: ${version}\nsite: { id: site-a }\nmqtt: { urls: ["mqtt://127.0.0.1:1883"] }\n` +
-    `fleet: { trustedKeysFile: "${join(dir, 'keys.json')}", stateDir: "${join(dir, 'state')}", dropDir: "${join(dir, 'drop')}", probationSeconds: 10 }\n` +
-    `cameras:\n${list}`
-  );
-}
-
-const ZONE = '    zones: [{ id: z, polygon: [[0, 0], [1, 0], [1, 1]] }]\n';
-
-class FakeSite implements FleetTarget {
-  loaded: LoadedSiteConfig;
-  readonly applied: { version: number; diff: SiteConfigDiff }[] = [];
-  readonly frames = new Map<string, number>();
-  readonly statuses = new Map<string, CameraStatus>();
-  failNextApply = false;
-  constructor(loaded: LoadedSiteConfig) {
-    this.loaded = loaded;
-  }
-  async applyConfig(next: LoadedSiteConfig, diff: SiteConfigDiff): Promise<void> {
-    if (this.failNextApply) {
-      this.failNextApply = false;
-      throw new Error('model registry exploded');
-    }
-    this.loaded = next;
-    this.applied.push({ version: next.config.version, diff });
-  }
-  cameraProgress(cameraId: string): { frames: number; status: CameraStatus | undefined } {
-    return { frames: this.frames.get(cameraId) ?? 0, status: this.statuses.get(cameraId) };
-  }
-  deliver(cameraId: string): void {
-    this.frames.set(cameraId, 5);
-    this.statuses.set(cameraId, { cameraId, state: 'online', since: 0 });
-  }
-}
-
-class FakeLink implements FleetLink {
-  readonly published: { topic: string; state: ConfigState; options: PublishOptions }[] = [];
-  readonly versions: number[] = [];
-  handler: ((payload: Buffer) => void) | undefined;
-  subscribed: { topic: string; qos: number } | undefined;
-  subscribe(topic: string, qos: 0 | 1, handler: (payload: Buffer) => void): () => void {
-    this.subscribed = { topic, qos };
-    this.handler = handler;
-    return () => (this.handler = undefined);
-  }
-  async publish(topic: string, payload: string, options: PublishOptions): Promise<void> {
-    this.published.push({ topic, state: JSON.parse(payload) as ConfigState, options });
-  }
-  setConfigVersion(version: number): void {
-    this.versions.push(version);
-  }
-  get states(): ConfigState[] {
-    return this.published.map((message) => message.state);
-  }
-}
-
-interface Harness {
-  dir: string;
-  site: FakeSite;
-  link: FakeLink;
-  clock: ManualClock;
-  metrics: AgentMetrics;
-  audit: AuditEntry[];
-  store: FleetStateStore;
-  fleet: FleetManager;
-  yaml(version: number, cameras: Record<string, string>, extra?: string): string;
-}
-
 const running: FleetManager[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((fleet) => fleet.stop()));
 });
 
-function setup(options: { dir?: string; version?: number } = {}): Harness {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'c5-fleet-'));
-  writeTrustedKeys(join(dir, 'keys.json'), [signer]);
-  const yaml = (version: number, cameras: Record<string, string>, extra = ''): string => siteYaml(dir, version, cameras, extra);
-  const site = new FakeSite(parseConfigBytes(Buffer.from(yaml(options.version ?? 5, { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.1/b' })), 'site.yaml', {}));
-  const link = new FakeLink();
-  const clock = new ManualClock(Date.parse('2026-03-01T12:00:00Z'));
-  const metrics = createAgentMetrics({ siteId: 'site-a', version: 't', configVersion: 5, defaultMetrics: false });
-  const audit: AuditEntry[] = [];
-  const store = new FleetStateStore(join(dir, 'state'));
-  const fleet = new FleetManager({
-    target: site,
-    link,
-    store,
-    clock,
-    logger: createRootLogger({ level: 'silent' }),
-    metrics,
-    env: {},
-    audit: { append: (entry) => void audit.push(entry) },
-  });
-  running.push(fleet);
-  return { dir, site, link, clock, metrics, audit, store, fleet, yaml };
-}
-
-async function applyTotal(metrics: AgentMetrics, result: string): Promise<number> {
-  const metric = await metrics.configApplyTotal.get();
-  return metric.values.find((value) => value.labels['result'] === result)?.value ?? 0;
-}
-
-/** Lets the manager reach its probation timer (it awaits real file writes first). */
-async function untilProbation(clock: ManualClock): Promise<void> {
-  await waitFor('the probation timer', () => clock.pendingCount > 0, 5_000, 5);
+function setup(options: { dir?: string; version?: number } = {}): FleetHarness {
+  const harness = fleetHarness(options);
+  running.push(harness.fleet);
+  return harness;
 }
 
 describe('FleetManager', () => {
