@@ -1,6 +1,7 @@
 import { ObserveError } from '../../pipelines/errors.js';
 import { fingerprintOf, readPublicKey } from '../fleet/signing.js';
 import { checkAuditCheckpointSignature } from './auditCheckpointSignature.js';
+import { GENESIS } from './auditRecord.js';
 import type { StoredCheckpoint } from './readCheckpointsFile.js';
 import { verifyAuditLog, type AuditRecordPlace, type AuditVerification } from './verifyAuditLog.js';
 
@@ -13,7 +14,6 @@ export interface CheckpointVerifyOptions {
 
 interface Seen extends AuditRecordPlace {
   readonly hash: string;
-  readonly prevHash: string;
 }
 
 /**
@@ -34,11 +34,12 @@ export function verifyAgainstCheckpoints(dir: string, stored: readonly StoredChe
   let lastPlace: AuditRecordPlace | undefined;
   const chain = verifyAuditLog(dir, (record, place) => {
     lastPlace = place;
-    if (wanted.has(record.seq)) seen.set(record.seq, { ...place, hash: record.hash, prevHash: record.prevHash });
+    if (wanted.has(record.seq)) seen.set(record.seq, { ...place, hash: record.hash });
   });
 
   const notes = [...chain.notes];
   let newest: { seq: number; time: string } | undefined;
+  let newestHash = GENESIS.hash;
   let matched = 0;
   const anchorSoFar = () => ({ checkpoints: matched, keyId, ...(newest ? { newest } : {}) });
   for (const { checkpoint, entry } of sorted) {
@@ -64,12 +65,14 @@ export function verifyAgainstCheckpoints(dir: string, stored: readonly StoredChe
     }
     const record = seen.get(checkpoint.seq)!;
     if (record.hash !== checkpoint.hash) {
-      // The chain verified up to here, so the records before this one are exactly seq 1..seq-1.
+      // The chain holds, so every record from the last matching checkpoint on is suspect, not only this one.
+      const from = (newest?.seq ?? 0) + 1;
+      const range = from === checkpoint.seq ? `seq ${from}` : `one of seq ${from}..${checkpoint.seq}`;
       return {
         ...chain,
         ok: false,
-        records: checkpoint.seq - 1,
-        last: { seq: checkpoint.seq - 1, hash: record.prevHash },
+        records: newest?.seq ?? 0,
+        last: newest ? { seq: newest.seq, hash: newestHash } : GENESIS,
         notes,
         anchor: anchorSoFar(),
         broken: {
@@ -79,12 +82,13 @@ export function verifyAgainstCheckpoints(dir: string, stored: readonly StoredChe
           kind: 'rewritten',
           detail:
             `its hash ${record.hash.slice(0, 12)}... is not the ${checkpoint.hash.slice(0, 12)}... that ${signed} holds: ` +
-            'the log was rewritten after the centre received that checkpoint',
+            `the log was rewritten after the centre received that checkpoint (${range} changed, and the hashes after it recomputed)`,
         },
       };
     }
     matched += 1;
     newest = { seq: checkpoint.seq, time: checkpoint.time };
+    newestHash = checkpoint.hash;
   }
   return { ...chain, notes, anchor: anchorSoFar() };
 }

@@ -51,16 +51,17 @@ describe('verifyAgainstCheckpoints', () => {
     const file = auditFiles(dir)[0]!;
     expect(result).toMatchObject({
       ok: false,
-      records: 3,
-      last: { seq: 3 },
+      records: 2,
+      last: { seq: 2, hash: stored[1]!.checkpoint.hash },
       broken: { file, line: 4, seq: 4, kind: 'rewritten' },
       anchor: { checkpoints: 1, newest: { seq: 2 } },
     });
     expect(formatVerification(result)).toMatch(
       new RegExp(
         `^BROKEN: ${file} line 4, seq 4: rewritten: its hash [0-9a-f]{12}\\.\\.\\. is not the ${stored[2]!.checkpoint.hash.slice(0, 12)}\\.\\.\\. that ` +
-          `checkpoint centre\\.jsonl entry 3 \\(seq 4, signed 2026-11-29T23:59:02\\.000Z\\) holds: the log was rewritten after the centre received that checkpoint\\n` +
-          `\\(3 record\\(s\\) before it verify, up to seq 3\\)\\n`,
+          `checkpoint centre\\.jsonl entry 3 \\(seq 4, signed 2026-11-29T23:59:02\\.000Z\\) holds: the log was rewritten after the centre received that checkpoint ` +
+          `\\(one of seq 3\\.\\.4 changed, and the hashes after it recomputed\\)\\n` +
+          `\\(2 record\\(s\\) before it verify, up to seq 2\\)\\n`,
       ),
     );
   });
