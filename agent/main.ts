@@ -32,6 +32,10 @@ Usage:
   c5-agent models pull [NAME]          download a model into models/cache (sha256 checked)
   c5-agent audit verify [DIR]          check the audit log's hash chain: OK, or the first
                                        broken record (edited, removed, reordered, truncated)
+  c5-agent audit verify DIR --checkpoints FILE [--public-key KEY]
+                                       also check the log against the signed checkpoints the
+                                       centre kept (JSON Lines or an array): a record rewritten
+                                       after one was signed is caught; KEY: the box's base64 key
   c5-agent audit explain ALERT_ID [--dir DIR]
                                        the decision trail behind one alert
   c5-agent replay --config site.yaml [--camera ID] --input clip.mp4 --out decisions.jsonl
