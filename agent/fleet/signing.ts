@@ -1,7 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { formatIssues } from '../../pipelines/config/siteConfig.js';
+import { formatIssues } from '../../pipelines/config/formatIssues.js';
 import { ConfigError } from '../../pipelines/errors.js';
+import { quoteUntrusted, UNTRUSTED_ECHO_CHARS } from '../../pipelines/untrustedText.js';
 
 /**
  * The signed config envelope: `{payload, keyId, expiresAt?, sig}`. `payload` is the exact bytes
@@ -15,10 +16,14 @@ const SIGNING_CONTEXT = 'c5-config-envelope-v1';
 const ED25519_SIGNATURE_BYTES = 64;
 const ED25519_PUBLIC_KEY_BYTES = 32;
 
+// Standard base64: alphabet characters, at most two `=` at the end, a multiple of 4 in all. Said
+// as a plain character run and a length test: a pattern of repeated 4-character groups keeps a
+// backtracking entry per group and grew 26x from 100 KB to 1 MB.
 const base64 = z
   .string()
   .min(1)
-  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'expected standard base64');
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected standard base64')
+  .refine((text) => text.length % 4 === 0, 'expected standard base64 (a length that is a multiple of 4)');
 
 export const keyIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected a key id of letters, digits, ".", "_", ":" or "-" (1-128 chars)');
 
@@ -48,19 +53,60 @@ export function signEnvelope(options: { payload: Buffer; privateKey: KeyObject; 
   };
 }
 
-/** Reads an envelope's JSON; throws ConfigError `malformed_envelope` naming what is wrong. */
+/**
+ * Reads an envelope's JSON; throws ConfigError `malformed_envelope` naming what is wrong. The
+ * bytes are unverified: the message echoes at most a short quoted prefix of them, and the work is
+ * linear in their size (JSON.parse, then anchored linear-time patterns).
+ */
 export function parseEnvelope(bytes: Buffer): ConfigEnvelope {
+  const shape = flatObjectProblem(bytes);
+  if (shape === 'not_an_object') throw notJson(bytes);
+  if (shape) throw new ConfigError('malformed_envelope', `not a config envelope: ${shape}`);
   let document: unknown;
   try {
     document = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new ConfigError('malformed_envelope', `not a JSON envelope: ${(error as Error).message}`);
+  } catch {
+    throw notJson(bytes);
   }
   const result = envelopeSchema.safeParse(document);
   if (!result.success) {
     throw new ConfigError('malformed_envelope', `not a config envelope: ${formatIssues(result.error.issues, document).join('; ')}`);
   }
   return result.data;
+}
+
+/** JSON.parse's own message quotes the input; this says how it starts instead. */
+function notJson(bytes: Buffer): ConfigError {
+  // A UTF-8 character is at most 4 bytes, so this many bytes hold the prefix quoteUntrusted shows.
+  const start = bytes.subarray(0, 4 * UNTRUSTED_ECHO_CHARS).toString('utf8').slice(0, UNTRUSTED_ECHO_CHARS);
+  return new ConfigError('malformed_envelope', `not a JSON envelope (${bytes.length} bytes); it starts ${quoteUntrusted(start)}`);
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const COMMA = 0x2c;
+const JSON_WHITESPACE = new Set([0x20, 0x0a, 0x0d, 0x09]);
+/** payload, keyId, expiresAt, sig */
+const MAX_ENVELOPE_MEMBERS = 4;
+
+/**
+ * A valid envelope is one flat object of at most four strings, none of which may hold a brace, a
+ * bracket or a comma (base64, a key id, an ISO instant). Anything else is refused here with a few
+ * native byte scans, before JSON.parse spends half a second building a megabyte of nested arrays
+ * or a hundred thousand keys that the schema would refuse anyway.
+ */
+function flatObjectProblem(bytes: Buffer): string | 'not_an_object' | undefined {
+  let first = 0;
+  while (first < bytes.length && JSON_WHITESPACE.has(bytes[first]!)) first += 1;
+  if (bytes[first] !== OPEN_BRACE) return 'not_an_object';
+  if (bytes.indexOf(OPEN_BRACE, first + 1) !== -1) return 'nested objects (an envelope is one flat JSON object)';
+  if (bytes.indexOf(OPEN_BRACKET) !== -1) return 'an array (an envelope is one flat JSON object of strings)';
+  let comma = -1;
+  for (let members = 1; members <= MAX_ENVELOPE_MEMBERS; members += 1) {
+    comma = bytes.indexOf(COMMA, comma + 1);
+    if (comma === -1) return undefined;
+  }
+  return `more than ${MAX_ENVELOPE_MEMBERS} members (an envelope has payload, keyId, expiresAt and sig)`;
 }
 
 export function verifyEnvelopeSignature(envelope: ConfigEnvelope, publicKey: KeyObject): boolean {

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { formatIssues } from '../../pipelines/config/siteConfig.js';
+import { formatIssues } from '../../pipelines/config/formatIssues.js';
 import { ConfigError, toError } from '../../pipelines/errors.js';
 import { keyIdSchema, readPublicKey } from './signing.js';
 
@@ -34,16 +34,22 @@ export function parseTrustedKeys(text: string, source: string): Map<string, Trus
   let document: unknown;
   try {
     document = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError('trusted_keys_invalid', `${source}: not JSON (${toError(error).message})`);
+  } catch {
+    // JSON.parse's message quotes the text around the fault, which may be a key id.
+    throw new ConfigError('trusted_keys_invalid', `${source}: not JSON`);
   }
   const result = trustedKeysSchema.safeParse(document);
   if (!result.success) {
     throw new ConfigError('trusted_keys_invalid', `${source}: ${formatIssues(result.error.issues, document).join('; ')}`);
   }
   const keys = new Map<string, TrustedKey>();
+  const firstIndex = new Map<string, number>();
   result.data.keys.forEach((entry, index) => {
-    if (keys.has(entry.keyId)) throw new ConfigError('trusted_keys_invalid', `${source}: keys[${index}].keyId: duplicate key id "${entry.keyId}"`);
+    // By position, not by name: this text can reach the answer to an unsigned push, which must
+    // not learn the site's key ids.
+    const earlier = firstIndex.get(entry.keyId);
+    if (earlier !== undefined) throw new ConfigError('trusted_keys_invalid', `${source}: keys[${index}].keyId: the same key id as keys[${earlier}]`);
+    firstIndex.set(entry.keyId, index);
     let key: KeyObject;
     try {
       key = readPublicKey(entry.publicKey);

@@ -4,11 +4,13 @@ import { checkCamera } from './cameraChecks.js';
 import { cameraSchema } from './cameraSchema.js';
 import { id, SEVERITIES } from './common.js';
 import { fleetSchema } from './fleetSchema.js';
+import { formatIssues } from './formatIssues.js';
 import { inferenceSchema } from './inferenceSchema.js';
 import { metricsSchema, statsSchema } from './metricsSchema.js';
 import { mqttSchema } from './mqttSchema.js';
 import { outboxSchema } from './outboxSchema.js';
 
+export { describeValue, formatIssues, formatPath } from './formatIssues.js';
 export { id, pointSchema, polygonSchema, secretRef, SEVERITIES } from './common.js';
 export { cameraSchema, detectionSchema, lineSchema, privacyMaskSchema, trackerSchema, zoneSchema } from './cameraSchema.js';
 export { isLoopbackHost, metricsAuthSchema, metricsSchema, statsSchema } from './metricsSchema.js';
@@ -67,43 +69,6 @@ export type LineConfig = CameraConfig['lines'][number];
 export type PrivacyMaskConfig = CameraConfig['privacyMasks'][number];
 export type TrackerConfig = CameraConfig['tracker'];
 export type Severity = (typeof SEVERITIES)[number];
-
-/** `cameras[2].rules[0].zone` */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out || '(root)';
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = input;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** One line per problem: path, what is wrong, the value received. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
-  return issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return `${formatPath(issue.path)}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    }
-    const received = valueAt(input, issue.path);
-    const suffix = issue.code === 'custom' ? '' : ` (received ${describeValue(received)})`;
-    return `${formatPath(issue.path)}: ${issue.message}${suffix}`;
-  });
-}
 
 export type ParseResult = { ok: true; config: SiteConfig } | { ok: false; errors: string[] };
 

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkPush, REJECT_REASONS, type PushChecks, type PushVerdict, type RejectedPush } from '../../../../agent/fleet/checkPush.js';
+import {
+  checkPush,
+  isUnverifiedReason,
+  REJECT_REASONS,
+  UNVERIFIED_REASONS,
+  verifyPush,
+  type PushChecks,
+  type PushVerdict,
+  type RejectedPush,
+} from '../../../../agent/fleet/checkPush.js';
 import { parseTrustedKeys } from '../../../../agent/fleet/trustedKeys.js';
 import { ConfigError } from '../../../../pipelines/errors.js';
 import { createSigner } from '../../../helpers/fleetSigner.js';
@@ -52,11 +61,11 @@ describe('checkPush', () => {
 
   it.each([
     ['oversized', () => check(signer.push(siteYaml(6)), { maxBytes: 100 }), 'too_large', /is more than fleet.maxPushBytes \(100\)/],
-    ['non-JSON', () => check(Buffer.from('version: 6\n')), 'malformed_envelope', /not a JSON envelope/],
+    ['non-JSON', () => check(Buffer.from('version: 6\n')), 'malformed_envelope', /^not a JSON envelope \(11 bytes\); it starts "version: 6\\n"$/],
     ['not an envelope', () => check(Buffer.from('{"version": 6}')), 'malformed_envelope', /payload/],
-    ['unknown key id', () => check(signer.push(siteYaml(6), { keyId: 'centre-9' })), 'unknown_key', /"centre-9" is not in the trusted keys; trusted: centre-1, centre-0/],
-    ['wrong key (same id, other key)', () => check(stranger.push(siteYaml(6))), 'bad_signature', /does not verify with key "centre-1"/],
-    ['key past its notAfter', () => check(retired.push(siteYaml(6))), 'key_expired', /trusted until 2026-01-01/],
+    ['unknown key id', () => check(signer.push(siteYaml(6), { keyId: 'intruder-9' })), 'unknown_key', /^key id "intruder-9" not trusted by this site$/],
+    ['wrong key (same id, other key)', () => check(stranger.push(siteYaml(6))), 'bad_signature', /^signature does not verify with the key the push names/],
+    ['key past its notAfter', () => check(retired.push(siteYaml(6))), 'key_expired', /^the key the push names is no longer trusted by this site/],
     ['other site', () => check(signer.push(siteYaml(6, { site: 'site-b' }))), 'wrong_site', /for site "site-b"; this is site "site-a"/],
     ['older version', () => check(signer.push(siteYaml(4))), 'stale_version', /version 4 is not above 5/],
     ['equal version (replay)', () => check(signer.push(siteYaml(5))), 'stale_version', /version 5 is not above 5/],
@@ -122,5 +131,54 @@ describe('checkPush', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('answers a 1 MB unknown key with a short text that does not contain the key', () => {
+    const key = `k${'Q'.repeat(1024 * 1024 - 200)}`;
+    const envelope = { ...signer.envelope(siteYaml(6)), [key]: 1 };
+    const verdict = rejected(check(Buffer.from(JSON.stringify(envelope)), { maxBytes: 2 * 1024 * 1024 }));
+    expect(verdict.reason).toBe('malformed_envelope');
+    expect(verdict.message.length).toBeLessThan(300);
+    expect(verdict.message).not.toContain('Q'.repeat(41));
+  });
+
+  it('never names a trusted key id in a rejection made before the signature held', () => {
+    const trustedIds = [signer.keyId, retired.keyId];
+    const unsigned = [
+      check(signer.push(siteYaml(6), { keyId: 'intruder-9' })),
+      check(stranger.push(siteYaml(6))),
+      check(retired.push(siteYaml(6))),
+      check(Buffer.from(JSON.stringify({ ...signer.envelope(siteYaml(6)), sig: 'AAAA' }))),
+      check(signer.push(siteYaml(6)), { maxBytes: 100 }),
+      check(Buffer.from('{"keyId":"centre-1"}')),
+      check(signer.push(siteYaml(6)), { trustedKeys: () => parseTrustedKeys(JSON.stringify({ keys: [{ keyId: 'centre-1', publicKey: signer.publicKey }, { keyId: 'centre-1', publicKey: signer.publicKey }] }), 'keys.json') }),
+      check(signer.push(siteYaml(6)), { trustedKeys: () => parseTrustedKeys('{"keys": [{"keyId": "centre-1", ', 'keys.json') }),
+    ].map(rejected);
+    expect(unsigned.map((verdict) => verdict.reason)).toEqual([
+      'unknown_key',
+      'bad_signature',
+      'key_expired',
+      'bad_signature',
+      'too_large',
+      'malformed_envelope',
+      'trusted_keys_invalid',
+      'trusted_keys_invalid',
+    ]);
+    for (const verdict of unsigned) {
+      expect(isUnverifiedReason(verdict.reason)).toBe(true);
+      for (const id of trustedIds) expect(JSON.stringify(verdict)).not.toContain(id);
+    }
+  });
+
+  it('refuses unverified pushes in the first stage alone, and verifies a genuine one there', () => {
+    const checks = { maxBytes: 64 * 1024, trustedKeys: () => trusted, now: NOW };
+    expect(verifyPush(signer.push(siteYaml(6)), checks)).toMatchObject({ ok: true, keyId: 'centre-1', payload: Buffer.from(siteYaml(6)) });
+    // a signed config for another site passes the first stage: only the second reads the payload
+    expect(verifyPush(signer.push(siteYaml(6, { site: 'site-b' })), checks).ok).toBe(true);
+    expect(verifyPush(stranger.push(siteYaml(6)), checks)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect([...UNVERIFIED_REASONS].sort()).toEqual(
+      ['bad_signature', 'key_expired', 'malformed_envelope', 'too_large', 'trusted_keys_invalid', 'trusted_keys_unreadable', 'unknown_key'],
+    );
+    expect(REJECT_REASONS.filter((reason) => !isUnverifiedReason(reason))).not.toContain('bad_signature');
   });
 });

@@ -60,6 +60,44 @@ describe('config envelope signing', () => {
     expect(() => parseEnvelope(Buffer.from('{"payload":"AA==","sig":"AA=="}'))).toThrow(/keyId/);
   });
 
+  it('echoes at most a short quoted prefix of what the sender chose, however large', () => {
+    const tail = 'TAIL-'.repeat(200_000);
+    const messageOf = (text: string): string => {
+      try {
+        parseEnvelope(Buffer.from(text));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a malformed_envelope');
+    };
+    const cases = [
+      `version: 3\n${tail}`,
+      `{"payload":"AA==","keyId":"k","sig":"AA==","x${tail}":1}`,
+      `{"payload":"AA==","keyId":"k${tail}","sig":"AA=="}`,
+      `{"payload":"AA==","keyId":"k","sig":"AA==","expiresAt":"${tail}"}`,
+      `{"payload":"${tail}","keyId":"k","sig":"AA=="}`,
+      `{"payload":"AA==","keyId":"k","sig":"AA==",${Array.from({ length: 5_000 }, (_, i) => `"extra-${i}":1`).join(',')}}`,
+      `{"payload":${'['.repeat(500_000)}${']'.repeat(500_000)}}`,
+      `{"payload":${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}}`,
+    ];
+    for (const text of cases) {
+      const message = messageOf(text);
+      expect(message.length).toBeLessThan(300);
+      expect(message).not.toContain('TAIL-TAIL-TAIL-TAIL-TAIL-TAIL-TAIL-TAIL-TAIL');
+      expect(message).not.toContain('\n');
+    }
+    expect(messageOf(cases[0]!)).toBe(`not a JSON envelope (${cases[0]!.length} bytes); it starts "version: 3\\nTAIL-TAIL-TAIL-TAIL-TAIL-TAIL"`);
+    expect(messageOf(cases[1]!)).toBe('not a config envelope: (root): unknown key(s) "xTAIL-TAIL-TAIL-TAIL-TAI"… (999977 more chars)');
+    expect(messageOf(cases[5]!)).toBe('not a config envelope: more than 4 members (an envelope has payload, keyId, expiresAt and sig)');
+  });
+
+  it('refuses nested or many-membered documents before parsing them, and still reads a pretty-printed envelope', () => {
+    expect(() => parseEnvelope(Buffer.from('{"payload":{"a":1},"keyId":"k","sig":"AA=="}'))).toThrow(/^not a config envelope: nested objects/);
+    expect(() => parseEnvelope(Buffer.from('{"payload":["AA=="],"keyId":"k","sig":"AA=="}'))).toThrow(/^not a config envelope: an array/);
+    const envelope = signEnvelope({ payload, privateKey, keyId: 'k1:v2', expiresAt: new Date('2030-01-01T00:00:00Z') });
+    expect(verifyEnvelopeSignature(parseEnvelope(Buffer.from(JSON.stringify(envelope, null, 2))), publicKey)).toBe(true);
+  });
+
   it('derives a stable key id from the public key, the same from either half', () => {
     expect(pair.fingerprint).toMatch(/^ed25519-[0-9a-f]{16}$/);
     expect(fingerprintOf(privateKey)).toBe(pair.fingerprint);
@@ -88,7 +126,7 @@ describe('trusted keys file', () => {
     expect(() => parseTrustedKeys('{', 'keys.json')).toThrow(/keys\.json: not JSON/);
     expect(() => parseTrustedKeys(JSON.stringify({ keys: [{ keyId: 'a', publicKey: 'AAAA' }] }), 'keys.json')).toThrow(/keys\[0\]\.publicKey: expected PEM/);
     const twice = { keys: [{ keyId: 'a', publicKey: pair.publicKey }, { keyId: 'a', publicKey: pair.publicKey }] };
-    expect(() => parseTrustedKeys(JSON.stringify(twice), 'keys.json')).toThrow(/keys\[1\]\.keyId: duplicate key id "a"/);
+    expect(() => parseTrustedKeys(JSON.stringify(twice), 'keys.json')).toThrow(/keys\[1\]\.keyId: the same key id as keys\[0\]$/);
     expect(() => parseTrustedKeys(JSON.stringify({ keys: [{ keyId: 'a', publicKey: pair.publicKey, notAfter: 'soon' }] }), 'keys.json')).toThrow(/keys\[0\]\.notAfter/);
   });
 });

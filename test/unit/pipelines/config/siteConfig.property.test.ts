@@ -9,8 +9,9 @@ import { ConfigError } from '../../../../pipelines/errors.js';
  * can still be wrong), the loader returns a valid config or errors that each start with a path.
  */
 
-// `(root)`, `version`, `cameras[0].rules[1].zone`, `site.id`; keys as the schema names them.
-const ERROR_LINE = /^(\(root\)|[A-Za-z_$][\w$-]*(\[\d+\]|\.[\w$-]+)*): \S/;
+// `(root)`, `version`, `cameras[0].rules[1].zone`, `site.id`; keys as the schema names them, or
+// quoted (`models["a b"]`); after the listed problems, a line counting the rest.
+const ERROR_LINE = /^((\(root\)|[A-Za-z_$][\w$-]*(\[\d+\]|\.[\w$-]+|\["[^"]*"\])*): \S|… and \d+ more problems? not listed$)/;
 
 function valid(): SiteConfigInput {
   return {
