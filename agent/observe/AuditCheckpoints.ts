@@ -42,6 +42,8 @@ export class AuditCheckpoints {
   private latestSigned: AuditCheckpoint | undefined;
   /** the head last handed to the link; cleared when that publish fails, so the next tick sends again */
   private sent: AuditRef | undefined;
+  /** one checkpoint at a time waits for its PUBACK: in an outage they would otherwise pile up in the link's queue beside the alerts */
+  private inFlight = false;
   private state: 'idle' | 'running' | 'stopped' = 'idle';
 
   constructor(deps: AuditCheckpointsDeps) {
@@ -77,16 +79,25 @@ export class AuditCheckpoints {
   }
 
   private publishIfMoved(): void {
+    // At stop the newest head goes out even behind one still waiting: at most two are ever held.
+    if (this.inFlight && this.state === 'running') return;
     const head = this.deps.head();
     // seq 0: a log that never opened has nothing to anchor.
     if (head.seq === 0 || (this.sent?.seq === head.seq && this.sent.hash === head.hash)) return;
     const checkpoint = signAuditCheckpoint(head, this.deps.siteId, this.deps.clock.now(), this.deps.key);
     this.latestSigned = checkpoint;
     this.sent = head;
-    this.deps.link.publish(this.deps.topic, JSON.stringify(checkpoint), CHECKPOINT_OPTIONS).catch((error: unknown) => {
-      // At most one line per interval; the link's publish-failure metric counts it too.
-      this.log.warn({ err: toError(error), topic: this.deps.topic, seq: head.seq }, 'audit checkpoint not published; the next interval sends it again');
-      if (this.sent === head) this.sent = undefined;
-    });
+    this.inFlight = true;
+    this.deps.link
+      .publish(this.deps.topic, JSON.stringify(checkpoint), CHECKPOINT_OPTIONS)
+      .catch((error: unknown) => {
+        // At most one line per interval; the link's publish-failure metric counts it too.
+        const next = this.state === 'running' ? '; the next interval sends it again' : ' before stop';
+        this.log.warn({ err: toError(error), topic: this.deps.topic, seq: head.seq }, `audit checkpoint not published${next}`);
+        if (this.sent === head) this.sent = undefined;
+      })
+      .finally(() => {
+        this.inFlight = false;
+      });
   }
 }

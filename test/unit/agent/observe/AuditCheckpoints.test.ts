@@ -17,9 +17,16 @@ const INTERVAL_MS = 60_000;
 class RecordingLink {
   readonly sent: { topic: string; checkpoint: AuditCheckpoint; options: PublishOptions }[] = [];
   refuse = false;
+  /** while set, publishes are recorded but their PUBACK does not come until ack() */
+  holdAcks = false;
+  private readonly waiting: (() => void)[] = [];
   async publish(topic: string, payload: string, options: PublishOptions): Promise<void> {
     if (this.refuse) throw new PublishError('queue_full', `publish queue full; message on ${topic} dropped`);
     this.sent.push({ topic, checkpoint: auditCheckpointSchema.parse(JSON.parse(payload)), options });
+    if (this.holdAcks) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  ack(): void {
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 }
 
@@ -127,5 +134,30 @@ describe('AuditCheckpoints', () => {
     expect(link.sent).toHaveLength(1);
     expect(link.sent[0]!.checkpoint).toMatchObject(await onDisk(2));
     checkpoints.stop();
+  });
+
+  it('holds one checkpoint at a time while the broker has not acknowledged the last, then sends the newest head', async () => {
+    const { clock, log, link, checkpoints, onDisk } = setUp();
+    link.holdAcks = true;
+    checkpoints.start();
+    for (let n = 3; n <= 5; n += 1) {
+      log.append({ type: 'sample', n });
+      clock.advance(INTERVAL_MS);
+      await settle();
+    }
+    expect(link.sent.map((s) => s.checkpoint.seq)).toEqual([2]);
+    link.ack();
+    await settle();
+    clock.advance(INTERVAL_MS);
+    await settle();
+    expect(link.sent.map((s) => s.checkpoint.seq)).toEqual([2, 5]);
+    expect(link.sent[1]!.checkpoint).toMatchObject(await onDisk(5));
+
+    // at stop the newest head still goes out behind one that waits
+    log.append({ type: 'sample', n: 6 });
+    checkpoints.stop();
+    await settle();
+    expect(link.sent.map((s) => s.checkpoint.seq)).toEqual([2, 5, 6]);
+    link.ack();
   });
 });
