@@ -99,6 +99,7 @@ function trustedKeyId(stored: readonly StoredCheckpoint[], options: CheckpointVe
   const first = stored[0]!;
   const keyId = expected ?? first.checkpoint.keyId;
   const site = first.checkpoint.siteId;
+  const signedAt = new Map<number, StoredCheckpoint>();
   for (const { checkpoint, entry } of stored) {
     const at = `${options.source} entry ${entry} (seq ${checkpoint.seq})`;
     const check = checkAuditCheckpointSignature(checkpoint);
@@ -112,6 +113,15 @@ function trustedKeyId(stored: readonly StoredCheckpoint[], options: CheckpointVe
       );
     }
     if (checkpoint.siteId !== site) throw new ObserveError('checkpoint_untrusted', `${at} is for site ${checkpoint.siteId}, entry ${first.entry} for site ${site}`);
+    // Two valid signatures over different hashes for one seq: someone else holds the box key.
+    const same = signedAt.get(checkpoint.seq);
+    if (same && same.checkpoint.hash !== checkpoint.hash) {
+      throw new ObserveError(
+        'checkpoint_untrusted',
+        `${at} and entry ${same.entry} are both signed by ${keyId} but name different hashes for seq ${checkpoint.seq}: the box key signed two histories, so it is not the box's alone`,
+      );
+    }
+    signedAt.set(checkpoint.seq, { checkpoint, entry });
   }
   return keyId;
 }

@@ -96,6 +96,12 @@ describe('verifyAgainstCheckpoints', () => {
       `${SOURCE} entry 1 (seq 1) is signed by ${box.keyId}, not by ${other.keyId} (the --public-key given)`,
     );
     expect(verifyAgainstCheckpoints(dir, good, { source: SOURCE, publicKey: box.publicKey }).ok).toBe(true);
+
+    // the box key used twice for one seq: equivocation, whichever of the two the log holds
+    const fork: StoredCheckpoint = { entry: 3, checkpoint: signAuditCheckpoint({ seq: 2, hash: 'ee'.repeat(32) }, 'north', LATE_EVENING, box) };
+    expect(() => verifyAgainstCheckpoints(dir, [...good, fork], { source: SOURCE })).toThrow(
+      `${SOURCE} entry 3 (seq 2) and entry 2 are both signed by ${box.keyId} but name different hashes for seq 2: the box key signed two histories, so it is not the box's alone`,
+    );
   });
 });
 
