@@ -64,6 +64,21 @@ describe('SiteStatusTracker', () => {
     expect(parse(birth[1]?.payload ?? '{}')).toEqual({ cameraId: 'cam-1', state: 'online', since: new Date(START + 1000).toISOString() });
   });
 
+  it('at a clean stop says offline/stopped for every camera, except one a config removed, then the site offline', () => {
+    const clock = new ManualClock(START);
+    const status = tracker(clock);
+    status.recordCamera({ cameraId: 'cam-1', state: 'online', since: START });
+    status.recordCamera({ cameraId: 'cam-2', state: 'offline', reason: 'stalled', since: START });
+    status.recordCamera({ cameraId: 'cam-3', state: 'offline', reason: 'removed', detail: 'not in config version 8', since: START });
+    clock.advance(5_000);
+    const messages = status.shutdownMessages();
+    expect(messages.map((m) => [m.topic, parse(m.payload)])).toEqual([
+      ['c5/site-a/cam-1/status', { cameraId: 'cam-1', state: 'offline', reason: 'stopped', since: new Date(START + 5_000).toISOString() }],
+      ['c5/site-a/cam-2/status', { cameraId: 'cam-2', state: 'offline', reason: 'stopped', since: new Date(START + 5_000).toISOString() }],
+      ['c5/site-a/status', expect.objectContaining({ state: 'offline', reason: 'shutdown' })],
+    ]);
+  });
+
   it('refuses a prefix or site id that cannot be a topic when it is built', () => {
     const clock = new ManualClock(START);
     const build = (prefix: string, siteId: string) => () =>
