@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_POLYGON_POINTS, polygonProblem } from './simplePolygon.js';
 
 /** Building blocks shared by the site config sections. */
 
@@ -11,7 +12,16 @@ export const secretRef = z.string().min(1);
 
 export const unit = z.number().min(0).max(1);
 export const pointSchema = z.tuple([unit, unit]);
-export const polygonSchema = z.array(pointSchema).min(3, 'a polygon needs at least 3 points');
+/** Zones and privacy masks: a simple polygon (no self-intersection, non-zero area), see simplePolygon.ts. */
+export const polygonSchema = z
+  .array(pointSchema)
+  .min(3, 'a polygon needs at least 3 points')
+  .max(MAX_POLYGON_POINTS, `a polygon may have at most ${MAX_POLYGON_POINTS} points`)
+  .superRefine((points, ctx) => {
+    if (points.length < 3 || points.length > MAX_POLYGON_POINTS) return;
+    const problem = polygonProblem(points);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 
