@@ -195,6 +195,8 @@ describe('fleet configuration over MQTT', () => {
       'config_applied:fleet',
       'config_push_rolled_back',
       'config_applied:startup',
+      // the retained push of version 5, delivered again at the restart: answered, naming its rollback
+      'config_push_rejected',
       'config_push_rejected',
     ]);
   }, 60_000);
