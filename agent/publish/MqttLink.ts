@@ -45,6 +45,8 @@ export interface MqttLinkDeps {
   readonly shutdownTimeoutMs?: number;
   /** CA, client certificate and key for mqtts:// and wss:// (read from mqtt.tls by readTlsMaterial) */
   readonly tls?: TlsMaterial;
+  /** the largest message the agent takes (fleet.maxPushBytes); sets MQTT 5 maximumPacketSize */
+  readonly maxIncomingPayloadBytes?: number;
 }
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -138,6 +140,7 @@ export class MqttLink {
       clientId: this.clientId,
       connectTimeoutMs: this.deps.connectTimeoutMs ?? 10_000,
       tls: this.deps.tls,
+      maxIncomingPayloadBytes: this.deps.maxIncomingPayloadBytes,
       will: {
         topic: this.siteStatus.topic,
         payload: Buffer.from(this.siteStatus.sitePayload('offline', 'connection_lost')),

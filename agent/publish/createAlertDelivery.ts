@@ -14,7 +14,7 @@ import { readTlsMaterial } from './tlsFiles.js';
 
 export interface AlertDeliveryDeps {
   /** validated, secrets resolved */
-  readonly config: Pick<SiteConfig, 'site' | 'mqtt' | 'outbox' | 'version'>;
+  readonly config: Pick<SiteConfig, 'site' | 'mqtt' | 'outbox' | 'version' | 'fleet'>;
   /** for `C5_OUTBOX_PATH` when the config names no outbox file */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly agentVersion: string;
@@ -62,6 +62,7 @@ export function createAlertDelivery(deps: AlertDeliveryDeps): AlertDelivery {
     logger,
     metrics,
     tls: readTlsMaterial(mqtt.tls),
+    ...(config.fleet ? { maxIncomingPayloadBytes: config.fleet.maxPushBytes } : {}),
     ...(deps.random ? { random: deps.random } : {}),
   });
   const limits = { maxMessages: settings.maxMessages, maxBytes: settings.maxBytes };

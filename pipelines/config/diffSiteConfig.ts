@@ -16,8 +16,12 @@ const POLICY_NEUTRAL_KEYS: ReadonlySet<string> = new Set(['name', 'detection']);
 /** Site keys the agent applies while running; `cameras` is diffed camera by camera. */
 const HOT_SITE_KEYS: ReadonlySet<string> = new Set(['version', 'site', 'cameras', 'fleet', 'ffmpegPath']);
 
-/** Fleet keys read once at start-up (the bootstrap file decides where state lives). */
-const STARTUP_FLEET_KEYS = ['stateDir'] as const;
+/**
+ * Fleet keys read once at start-up: the bootstrap file decides where state lives, and the MQTT
+ * connection advertises its maximum packet size from maxPushBytes when it opens (the size check
+ * itself follows the running config at once).
+ */
+const STARTUP_FLEET_KEYS = ['stateDir', 'maxPushBytes'] as const;
 
 export interface CameraChange {
   readonly id: string;

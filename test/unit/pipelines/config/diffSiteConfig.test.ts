@@ -87,9 +87,9 @@ describe('diffSiteConfig', () => {
       mqtt: { urls: ['mqtt://127.0.0.1:1884'] },
       metrics: { port: 9999 },
       site: { id: 'site-a', name: 'renamed' },
-      fleet: { trustedKeysFile: '/k2.json', stateDir: '/srv/c5', probationSeconds: 5 },
+      fleet: { trustedKeysFile: '/k2.json', stateDir: '/srv/c5', probationSeconds: 5, maxPushBytes: 4 * 1024 * 1024 },
     });
-    expect(diffSiteConfig(before, after).needsRestart).toEqual(['fleet.stateDir', 'metrics', 'mqtt']);
+    expect(diffSiteConfig(before, after).needsRestart).toEqual(['fleet.maxPushBytes', 'fleet.stateDir', 'metrics', 'mqtt']);
   });
 
   it('compares parsed values structurally', () => {
