@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { auditCheckpointSchema, type AuditCheckpoint } from '../../pipelines/auditCheckpoint.js';
+import { formatIssues } from '../../pipelines/config/formatIssues.js';
 import { ObserveError } from '../../pipelines/errors.js';
 import { quoteUntrusted } from '../../pipelines/untrustedText.js';
 
@@ -17,7 +18,7 @@ export const MAX_CHECKPOINTS_FILE_BYTES = 64 * 1024 * 1024;
  * The checkpoints a centre kept for one box: JSON Lines of the published messages (blank lines
  * skipped) or one JSON array of them. The file came from elsewhere: it is read only when it is a
  * regular file within the size bound, and an entry that is not a checkpoint fails the whole read
- * with its entry number and the fields that are wrong, never with its content.
+ * with its entry number and the fields that are wrong, echoing no more than formatIssues does.
  */
 export function readCheckpointsFile(path: string): StoredCheckpoint[] {
   const text = readBounded(path);
@@ -51,14 +52,7 @@ export function readCheckpointsFile(path: string): StoredCheckpoint[] {
 function toCheckpoint(value: unknown, path: string, entry: number): AuditCheckpoint {
   const parsed = auditCheckpointSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  // Issue paths are the schema's field names and messages are the schema's, except an unknown
-  // key's message, which would quote the sender's key names: that one is only counted.
-  const issues = parsed.error.issues.slice(0, 3).map((issue) => {
-    const message = issue.code === 'unrecognized_keys' ? `${issue.keys.length} unknown field(s)` : issue.message;
-    return `${issue.path.map(String).join('.') || '(the entry)'}: ${message}`;
-  });
-  const more = parsed.error.issues.length > 3 ? `; and ${parsed.error.issues.length - 3} more` : '';
-  throw new ObserveError('checkpoints_invalid', `${path} entry ${entry}: not a c5.audit-checkpoint.v1 (${issues.join('; ')}${more})`);
+  throw new ObserveError('checkpoints_invalid', `${path} entry ${entry}: not a c5.audit-checkpoint.v1 (${formatIssues(parsed.error.issues, value).join('; ')})`);
 }
 
 function readBounded(path: string): string {

@@ -136,7 +136,7 @@ describe('readCheckpointsFile', () => {
     }
     expect(message).toMatch(/ entry 2: not a c5\.audit-checkpoint\.v1 \(/);
     expect(message).toContain('seq: ');
-    expect(message).toContain('1 unknown field(s)');
+    expect(message).toContain('(root): unknown key(s) "xxxxxxxx');
     expect(message).not.toContain('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');
 
     writeFileSync(path, `{"schema": ${secretish}\n`);
