@@ -17,7 +17,9 @@ import { startAgent, type RunningAgent } from './startAgent.js';
 const USAGE = `c5-agent: edge analytics agent for city camera sites
 
 Usage:
-  c5-agent run --config site.yaml      run the agent on a site config
+  c5-agent run --config site.yaml      run the agent on a site config; SIGHUP re-reads the file
+                                       and applies it as a push (a higher version only), SIGTERM
+                                       or SIGINT stop it (every camera and the site say offline)
   c5-agent config validate site.yaml   check a site config; errors name the field
   c5-agent config validate envelope.json [--trusted trusted-keys.json]
                                        check a signed envelope's config (and signature)
