@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentError, toError } from '../pipelines/errors.js';
 import { systemClock } from './clock.js';
-import { loadSiteConfigFile } from './config/loadSiteConfig.js';
+import { loadSiteConfigFile, MAX_CONFIG_FILE_BYTES, parseSiteConfigText, readSiteConfigBytes } from './config/loadSiteConfig.js';
 import { generateKeys, looksLikeEnvelope, signConfigFile, validateEnvelopeFile } from './fleet/fleetCommands.js';
 import { runDemo } from './demo/runDemo.js';
 import { defaultCacheDir, loadModelRegistry, packageRoot } from './inference/modelFiles.js';
@@ -12,6 +12,7 @@ import { pullModel } from './inference/pullModel.js';
 import { auditCommand } from './observe/auditCommand.js';
 import { replayCommand } from './replay/replayCommand.js';
 import { createRootLogger, type Logger } from './observe/logger.js';
+import { SecretScrubber } from './observe/SecretScrubber.js';
 import { startAgent, type RunningAgent } from './startAgent.js';
 
 const USAGE = `c5-agent: edge analytics agent for city camera sites
@@ -114,13 +115,13 @@ async function stopOnSignals(stopSignal: Promise<NodeJS.Signals>, stop: () => Pr
   await stop().catch((error: unknown) => logger.error({ err: toError(error) }, 'shutdown failed'));
 }
 
-async function run(args: string[], logger: Logger): Promise<number> {
+async function run(args: string[], logger: Logger, scrubber: SecretScrubber): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
   if (!values.config) throw new AgentError('usage', 'run needs --config site.yaml');
   const loaded = loadSiteConfigFile(values.config, process.env);
   const stopSignal = nextStopSignal(logger);
   const attachReload = reloadOnHangup(logger);
-  const running: RunningAgent = await startAgent({ loaded, env: process.env, clock: systemClock, logger, version: agentVersion() });
+  const running: RunningAgent = await startAgent({ loaded, env: process.env, clock: systemClock, logger, version: agentVersion(), scrubber });
   attachReload(running);
   await stopOnSignals(stopSignal, () => running.stop(), logger);
   return 0;
@@ -130,12 +131,15 @@ function validate(args: string[]): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { trusted: { type: 'string' } } });
   const [file] = positionals;
   if (!file) throw new AgentError('usage', 'config validate needs a file: c5-agent config validate site.yaml');
-  if (existsSync(file) && looksLikeEnvelope(readFileSync(file))) {
-    const line = validateEnvelopeFile({ path: file, bytes: readFileSync(file), trustedKeysFile: values.trusted, env: process.env, now: Date.now() });
+  // Bounded and regular files only (a FIFO or /dev/zero is refused at once). An envelope carries
+  // the config base64-encoded (4/3 of its size) and a signature, so it may be up to twice the cap.
+  const bytes = readSiteConfigBytes(file, 2 * MAX_CONFIG_FILE_BYTES);
+  if (looksLikeEnvelope(bytes)) {
+    const line = validateEnvelopeFile({ path: file, bytes, trustedKeysFile: values.trusted, env: process.env, now: Date.now() });
     process.stdout.write(`${line}\n`);
     return 0;
   }
-  const { config, sha256 } = loadSiteConfigFile(file, process.env);
+  const { config, sha256 } = parseSiteConfigText(bytes.toString('utf8'), file, process.env);
   process.stdout.write(
     `ok: ${file}: site ${config.site.id}, version ${config.version}, ${config.cameras.length} camera(s), sha256 ${sha256}\n`,
   );
@@ -205,10 +209,12 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // These print their results to stdout, so their own logs stay quiet unless asked for.
   const quiet = command === 'demo' || command === 'audit' || command === 'replay';
-  const logger = createRootLogger({ level: process.env['C5_LOG_LEVEL'] ?? (quiet ? 'warn' : 'info') });
+  // Filled by startAgent with every secret the config resolves; every log line passes through it.
+  const scrubber = new SecretScrubber();
+  const logger = createRootLogger({ level: process.env['C5_LOG_LEVEL'] ?? (quiet ? 'warn' : 'info'), scrubber });
   switch (command) {
     case 'run':
-      return await run(rest, logger);
+      return await run(rest, logger, scrubber);
     case 'config':
       if (rest[0] === 'validate') return validate(rest.slice(1));
       if (rest[0] === 'sign') return sign(rest.slice(1));

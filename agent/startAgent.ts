@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { sessionSettingsFor } from '../pipelines/config/inferenceSchema.js';
 import { Agent, type AgentDeps } from './agent.js';
 import type { Clock } from './clock.js';
+import { configSecrets } from './config/configSecrets.js';
 import { loadSiteConfigFile, type LoadedSiteConfig } from './config/loadSiteConfig.js';
 import { ConfigApplier, type FleetTarget, type PushOutcome } from './fleet/ConfigApplier.js';
 import { ConfigFileReload } from './fleet/ConfigFileReload.js';
@@ -19,6 +20,7 @@ import { openAgentAuditLog, withAuditHealth } from './observe/openAgentAuditLog.
 import { StatsPublisher } from './observe/StatsPublisher.js';
 import { statsTopic } from './publish/topics.js';
 import type { Logger } from './observe/logger.js';
+import { MIN_SCRUBBED_SECRET_CHARS, SecretScrubber } from './observe/SecretScrubber.js';
 import { createAgentMetrics, type AgentMetrics } from './observe/metrics.js';
 import { createAlertDelivery } from './publish/createAlertDelivery.js';
 import type { MqttLink } from './publish/MqttLink.js';
@@ -33,6 +35,12 @@ export interface StartAgentOptions {
   readonly metricsPort?: number;
   /** replaces the ffmpeg sources (the bench feeds frames decoded in advance); default: one ffmpeg child per camera */
   readonly createFrameSource?: AgentDeps['createFrameSource'];
+  /**
+   * The scrubber the root logger writes through (main.ts creates both); every config the agent
+   * runs adds its secrets to it, and the MQTT link, audit log and HTTP endpoint scrub with it too.
+   * Default: a new one, so only what leaves by MQTT, audit and HTTP is scrubbed.
+   */
+  readonly scrubber?: SecretScrubber;
 }
 
 export interface RunningAgent {
@@ -58,20 +66,29 @@ export interface RunningAgent {
  */
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
   const { env, clock, logger, version } = options;
+  const scrubber = options.scrubber ?? new SecretScrubber();
+  const rememberSecrets = (next: LoadedSiteConfig): void => {
+    const tooShort = scrubber.addAll(configSecrets(next.config));
+    if (tooShort.length > 0) {
+      logger.warn({ fields: tooShort, minChars: MIN_SCRUBBED_SECRET_CHARS }, 'secrets too short to scrub from logs and messages; they are only redacted in URLs');
+    }
+  };
+  rememberSecrets(options.loaded);
   // The --config file is the bootstrap; a newer pushed config that passed probation wins over it.
   const startup = selectStartupConfig(options.loaded, env, logger);
   const loaded = startup?.loaded ?? options.loaded;
+  if (loaded !== options.loaded) rememberSecrets(loaded);
   const { config } = loaded;
   const ffmpegPath = resolveFfmpegPath({ configured: config.ffmpegPath, env, logger: logger.child({ component: 'ingest' }) });
   // probed even when no camera asks for `auto` yet: a config push may, and the log line says what the box can do
   const hwDecodeCapabilities = await probeHwDecodeCapabilities({ ffmpegPath, logger: logger.child({ component: 'ingest' }) });
 
   const metrics = createAgentMetrics({ siteId: config.site.id, version, configVersion: config.version });
-  const audit = openAgentAuditLog({ loaded, env, clock, logger, metrics, version });
+  const audit = openAgentAuditLog({ loaded, env, clock, logger, metrics, version, scrubber });
   // Outbox, MQTT link and the delivery loop between them; the sink resolves once an alert is stored.
   let delivery: ReturnType<typeof createAlertDelivery>;
   try {
-    delivery = createAlertDelivery({ config, env, agentVersion: version, clock, logger, metrics, audit });
+    delivery = createAlertDelivery({ config, env, agentVersion: version, clock, logger, metrics, audit, scrubber });
   } catch (error) {
     await audit.shutdown();
     throw error;
@@ -121,6 +138,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     readiness: () => withAuditHealth(agent.readiness(), audit),
     logger: logger.child({ component: 'http' }),
     auth: metricsAuthFrom(config.metrics.auth),
+    scrubber,
   });
   const checkpoints = openAuditCheckpoints({ config, env, audit, link, clock, logger });
   const stats = config.stats.enabled
@@ -150,6 +168,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       return agent.loaded;
     },
     applyConfig: async (next, diff) => {
+      rememberSecrets(next);
       await agent.applyConfig(next, diff);
       metrics.setModels(agent.loadedModels());
     },

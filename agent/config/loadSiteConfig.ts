@@ -55,12 +55,15 @@ export function parseSiteConfigText(text: string, source: string, env: NodeJS.Pr
 
 /** Reads at most MAX_CONFIG_FILE_BYTES of a regular file (never a FIFO or device), then parses it. */
 export function loadSiteConfigFile(path: string, env: NodeJS.ProcessEnv, options: LoadOptions = {}): LoadedSiteConfig {
-  const read = readBoundedFile(path, MAX_CONFIG_FILE_BYTES);
-  if (!read.ok) {
-    if (read.problem === 'too_large') throw tooLarge(path, read.reason);
-    throw new ConfigError('config_unreadable', `cannot read site config ${path} (${read.reason})`);
-  }
-  return parseSiteConfigText(read.bytes.toString('utf8'), path, env, options);
+  return parseSiteConfigText(readSiteConfigBytes(path).toString('utf8'), path, env, options);
+}
+
+/** The bytes of a config file (or a signed envelope of one), refused before reading when over `maxBytes`. */
+export function readSiteConfigBytes(path: string, maxBytes: number = MAX_CONFIG_FILE_BYTES): Buffer {
+  const read = readBoundedFile(path, maxBytes);
+  if (read.ok) return read.bytes;
+  if (read.problem === 'too_large') throw tooLarge(path, read.reason);
+  throw new ConfigError('config_unreadable', `cannot read site config ${path} (${read.reason})`);
 }
 
 function tooLarge(source: string, detail: string): ConfigError {

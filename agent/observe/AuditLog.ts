@@ -7,6 +7,7 @@ import type { Clock, Timer } from '../clock.js';
 import { auditFileName, dayOfFile, readCheckpoint, utcDay, writeCheckpoint } from './auditFiles.js';
 import { GENESIS, sealRecord, type AuditEntry, type AuditRef } from './auditRecord.js';
 import type { Logger } from './logger.js';
+import type { SecretScrubber } from './SecretScrubber.js';
 import { scanAuditTail } from './scanAuditTail.js';
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -35,6 +36,8 @@ export interface AuditLogDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics?: AuditMetrics;
+  /** removes every resolved secret from a record before it is sealed (scrubbing after would break its hash) */
+  readonly scrubber?: SecretScrubber;
 }
 
 /**
@@ -125,7 +128,7 @@ export class AuditLog {
   /** Seals the record after the chain's head and writes its line to today's file. */
   private write(entry: AuditEntry): AuditRef {
     const now = this.deps.clock.now();
-    const { record, line } = sealRecord(entry, this.head, now);
+    const { record, line } = sealRecord(this.deps.scrubber ? this.deps.scrubber.scrubValue(entry) : entry, this.head, now);
     const day = utcDay(now);
     // A clock stepped back past midnight keeps writing today's file: files stay in chain order.
     if (this.day === undefined || day > this.day) this.openDay(day);

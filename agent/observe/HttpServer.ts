@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { isLoopbackHost, type MetricsAuthSettings } from '../../pipelines/config/metricsSchema.js';
 import { ObserveError, toError } from '../../pipelines/errors.js';
 import type { Logger } from './logger.js';
+import type { SecretScrubber } from './SecretScrubber.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -36,6 +37,8 @@ export interface HttpServerDeps {
    * container HEALTHCHECK or a watchdog on the box needs no secret, and it says no more than "ok".
    */
   readonly auth?: MetricsAuth;
+  /** removes every resolved secret from the /metrics and /readyz bodies (label values, readiness reasons) */
+  readonly scrubber?: SecretScrubber;
 }
 
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
@@ -139,7 +142,7 @@ export class HttpServer {
       return;
     }
     if (path === '/metrics') {
-      const body = await this.deps.registry.metrics();
+      const body = this.scrub(await this.deps.registry.metrics());
       send(res, 200, this.deps.registry.contentType, body, req.method === 'HEAD');
       return;
     }
@@ -148,7 +151,11 @@ export class HttpServer {
       return;
     }
     const readiness = this.readiness();
-    sendJson(res, readiness.ready ? 200 : 503, readiness, req.method === 'HEAD');
+    send(res, readiness.ready ? 200 : 503, 'application/json; charset=utf-8', this.scrub(`${JSON.stringify(readiness)}\n`), req.method === 'HEAD');
+  }
+
+  private scrub(body: string): string {
+    return this.deps.scrubber ? this.deps.scrubber.scrub(body) : body;
   }
 
   private readiness(): Readiness {

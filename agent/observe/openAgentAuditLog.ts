@@ -5,6 +5,7 @@ import { agentStartedEntry, configAppliedEntry } from './auditEntries.js';
 import { AuditLog, type AuditMetrics } from './AuditLog.js';
 import type { Readiness } from './HttpServer.js';
 import type { Logger } from './logger.js';
+import type { SecretScrubber } from './SecretScrubber.js';
 
 export interface OpenAgentAuditLogOptions {
   readonly loaded: LoadedSiteConfig;
@@ -13,11 +14,12 @@ export interface OpenAgentAuditLogOptions {
   readonly logger: Logger;
   readonly metrics: AuditMetrics;
   readonly version: string;
+  readonly scrubber?: SecretScrubber;
 }
 
 /** The agent's audit log, opened where the config (or `C5_AUDIT_DIR`) says, with the start-up records written. */
 export function openAgentAuditLog(options: OpenAgentAuditLogOptions): AuditLog {
-  const { loaded, env, clock, logger, metrics, version } = options;
+  const { loaded, env, clock, logger, metrics, version, scrubber } = options;
   const settings = loaded.config.audit;
   const audit = AuditLog.open({
     dir: auditDirFrom(settings, env),
@@ -25,6 +27,7 @@ export function openAgentAuditLog(options: OpenAgentAuditLogOptions): AuditLog {
     clock,
     logger: logger.child({ component: 'audit' }),
     metrics,
+    ...(scrubber ? { scrubber } : {}),
   });
   audit.append(agentStartedEntry({ version, loaded, pid: process.pid }));
   audit.append(configAppliedEntry(loaded, 'startup'));

@@ -5,6 +5,7 @@ import type { CameraStatus } from '../../pipelines/stages.js';
 import type { Clock } from '../clock.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import type { Logger } from '../observe/logger.js';
+import type { SecretScrubber } from '../observe/SecretScrubber.js';
 import { BrokerFailover } from './BrokerFailover.js';
 import { ConnectionSignal, type ConnectionListener } from './ConnectionSignal.js';
 import { mqttClientOptions } from './mqttClientOptions.js';
@@ -45,6 +46,8 @@ export interface MqttLinkDeps {
   readonly shutdownTimeoutMs?: number;
   /** CA, client certificate and key for mqtts:// and wss:// (read from mqtt.tls by readTlsMaterial) */
   readonly tls?: TlsMaterial;
+  /** removes every resolved secret from each payload as it goes out: alerts, statuses, stats, reports */
+  readonly scrubber?: SecretScrubber;
   /** the largest message the agent takes (fleet.maxPushBytes); sets MQTT 5 maximumPacketSize */
   readonly maxIncomingPayloadBytes?: number;
 }
@@ -326,7 +329,8 @@ export class MqttLink {
     }
     // MQTT.js may rewrite properties (topic aliases); every attempt gets its own copy.
     const properties = message.properties ? { ...message.properties } : undefined;
-    client.publish(message.topic, message.payload, { qos: 1, retain: message.retain, properties }, (error?: Error & { code?: unknown }) => {
+    const payload = this.deps.scrubber ? this.deps.scrubber.scrubPayload(message.payload) : message.payload;
+    client.publish(message.topic, payload, { qos: 1, retain: message.retain, properties }, (error?: Error & { code?: unknown }) => {
       if (!error) {
         done({ ok: true });
       } else if (typeof error.code === 'number') {
@@ -351,7 +355,8 @@ export class MqttLink {
     }
     const properties = options.properties ? { ...options.properties } : undefined;
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, { qos: 0, retain: options.retain, properties }, (error) => {
+      const scrubbed = this.deps.scrubber ? this.deps.scrubber.scrubPayload(payload) : payload;
+      client.publish(topic, scrubbed, { qos: 0, retain: options.retain, properties }, (error) => {
         if (!error) return resolve();
         this.countFailure('transport');
         reject(new PublishError('publish_failed', `QoS 0 publish on ${topic} failed: ${error.message}`, { cause: error }));

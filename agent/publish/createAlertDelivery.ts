@@ -3,6 +3,7 @@ import type { SiteConfig } from '../../pipelines/config/siteConfig.js';
 import type { Clock } from '../clock.js';
 import type { AuditEntry } from '../observe/auditRecord.js';
 import type { Logger } from '../observe/logger.js';
+import type { SecretScrubber } from '../observe/SecretScrubber.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import { alertProperties } from './alertMessage.js';
 import { FallbackOutbox } from './FallbackOutbox.js';
@@ -22,6 +23,8 @@ export interface AlertDeliveryDeps {
   readonly logger: Logger;
   readonly metrics: AgentMetrics;
   readonly audit?: { append(entry: AuditEntry): unknown };
+  /** handed to the MQTT link, which scrubs every payload it sends */
+  readonly scrubber?: SecretScrubber;
   readonly random?: () => number;
 }
 
@@ -64,6 +67,7 @@ export function createAlertDelivery(deps: AlertDeliveryDeps): AlertDelivery {
     tls: readTlsMaterial(mqtt.tls),
     ...(config.fleet ? { maxIncomingPayloadBytes: config.fleet.maxPushBytes } : {}),
     ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.scrubber ? { scrubber: deps.scrubber } : {}),
   });
   const limits = { maxMessages: settings.maxMessages, maxBytes: settings.maxBytes };
   const path = outboxPathFrom(settings, deps.env);
