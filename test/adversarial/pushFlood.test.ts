@@ -128,20 +128,24 @@ describe('a flood of maximum-size unsigned pushes', () => {
     expect(await agent.metric('c5_agent_config_version')).toBe(2);
   }, 150_000);
 
-  it('never delivers a message larger than its maximum packet size (20 MB): memory stays flat, the agent runs on', async () => {
+  it('takes a push of exactly fleet.maxPushBytes but never receives one of 20 MB: memory stays flat, the agent runs on', async () => {
     const counted = await agent.metric(UNVERIFIED);
+    const malformed = await agent.metric(UNVERIFIED, { reason: 'malformed_envelope' });
     const tooLarge = await agent.metric(UNVERIFIED, { reason: 'too_large' });
     const rssBefore = agent.rssBytes();
     const { health, rss } = await watched(async () => {
+      // The largest push the agent accepts must still fit its maximum packet size (topic and properties on top).
+      await collector.client.publishAsync(site.topics.push, Buffer.alloc(MiB, 0x51), { qos: 1, properties: { contentType: 'application/json' } });
       await collector.client.publishAsync(site.topics.push, Buffer.alloc(20 * MiB, 0x51), { qos: 1 });
       // Same client, same topic, same QoS: delivered after the big one, if the big one is delivered at all.
       await collector.client.publishAsync(site.topics.push, Buffer.from('marker: not an envelope'), { qos: 1 });
-      await waitForUnverified(counted + 1, 30_000);
+      await waitForUnverified(counted + 2, 30_000);
     });
     const peak = Math.max(rssBefore, ...rss);
     console.log(`20 MiB push: RSS before ${mb(rssBefore)} MiB, peak ${mb(peak)} MiB; /healthz max ${Math.max(...health.map((p) => p.ms)).toFixed(0)} ms`);
-    // only the marker arrived: the broker kept the 20 MB message from the agent
-    expect(await agent.metric(UNVERIFIED)).toBe(counted + 1);
+    // the 1 MiB push and the marker arrived; the broker kept the 20 MB message from the agent
+    expect(await agent.metric(UNVERIFIED)).toBe(counted + 2);
+    expect(await agent.metric(UNVERIFIED, { reason: 'malformed_envelope' })).toBe(malformed + 2);
     expect(await agent.metric(UNVERIFIED, { reason: 'too_large' })).toBe(tooLarge);
     expect(peak - rssBefore).toBeLessThan(20 * MiB);
     expect(health.filter((probe) => !probe.ok)).toEqual([]);
