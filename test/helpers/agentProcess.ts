@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { waitFor } from './recordingListener.js';
 import { startCli, type CliProcess, type CliResult } from './runCli.js';
 import { waitForExit } from './stopChild.js';
@@ -42,6 +42,13 @@ export interface AgentProcess {
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** the resident set size now, bytes */
   rssBytes(): number;
+  /**
+   * The peak resident set size since the last resetPeakRss() (or the start), bytes: the kernel's
+   * own high-water mark, so no spike between two samples is missed.
+   */
+  peakRssBytes(): number;
+  /** starts a new peak from the current RSS (Linux: `5` into /proc/PID/clear_refs) */
+  resetPeakRss(): void;
   /** resolves true once the process has exited */
   exited(timeoutMs: number): Promise<boolean>;
   /** SIGTERM and the result; SIGKILL after graceMs */
@@ -138,6 +145,8 @@ export async function startAgentProcess(configPath: string, options: AgentProces
       return sumSamples(await metricsText(), name, labels);
     },
     rssBytes: () => procMemoryBytes(pid),
+    peakRssBytes: () => procMemoryBytes(pid, 'VmHWM'),
+    resetPeakRss: () => writeFileSync(`/proc/${pid}/clear_refs`, '5'),
     exited,
     async terminate(graceMs = 15_000) {
       const begun = performance.now();
