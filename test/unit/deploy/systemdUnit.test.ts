@@ -55,6 +55,9 @@ describe('config/systemd/c5-agent.service', () => {
       RestrictSUIDSGID: 'yes',
       CapabilityBoundingSet: '',
       SystemCallFilter: '@system-service',
+      // ffmpeg 5.1 takes a camera URL (and its credentials) only in its argv: other users of the
+      // box must not see the agent's processes in /proc (ps, top)
+      ProtectProc: 'invisible',
     };
     for (const [key, want] of Object.entries(expected)) expect(value('Service', key), key).toBe(want);
     // V8 needs W+X pages; this must stay off
