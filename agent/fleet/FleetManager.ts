@@ -5,13 +5,14 @@ import type { AuditAppender } from '../observe/DecisionRecorder.js';
 import type { Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import { configPushTopic, configStateTopic } from '../publish/topics.js';
-import { checkPush, type RejectReason } from './checkPush.js';
+import { checkVerifiedPush, verifyPush, type RejectReason, type UnverifiedRejection, type VerifiedEnvelope } from './checkPush.js';
 import { ConfigApplier, type FleetLink, type FleetTarget, type PushOutcome } from './ConfigApplier.js';
 import type { ConfigState, PushOrigin } from './configState.js';
 import { DropFolder } from './DropFolder.js';
 import type { FleetStateStore } from './FleetStateStore.js';
 import { sha256Hex } from './parseConfigBytes.js';
 import { loadTrustedKeys } from './trustedKeys.js';
+import { UnverifiedPushLimiter } from './UnverifiedPushLimiter.js';
 
 export type { FleetLink, FleetTarget, PushOutcome } from './ConfigApplier.js';
 
@@ -22,7 +23,7 @@ export interface FleetManagerDeps {
   readonly store: FleetStateStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: Pick<AgentMetrics, 'configApplyTotal' | 'setConfigVersion'>;
+  readonly metrics: Pick<AgentMetrics, 'configApplyTotal' | 'configPushUnverifiedTotal' | 'setConfigVersion'>;
   /** resolves the pushed config's `env:` references */
   readonly env: NodeJS.ProcessEnv;
   /** every verdict: `config_push_accepted`, then `config_push_applied`, `_rejected` or `_rolled_back` */
@@ -36,6 +37,9 @@ interface Incoming {
   readonly resolve: (outcome: PushOutcome) => void;
   /** a change that is not an envelope (the local file on SIGHUP): run in its turn instead of handle() */
   readonly run?: () => Promise<PushOutcome>;
+  /** its signature held on arrival; absent for the accepted envelope delivered again, checked in its turn */
+  readonly verified?: VerifiedEnvelope;
+  readonly envelopeSha256?: string;
 }
 
 /**
@@ -63,6 +67,8 @@ export class FleetManager {
   private unsubscribe: (() => void) | undefined;
   private dropFolder: DropFolder | undefined;
   private readonly applier: ConfigApplier;
+  /** pushes refused before a signature held: counted, summed, never reported on config/state */
+  private readonly unverified: UnverifiedPushLimiter;
   private stopped = false;
 
   constructor(deps: FleetManagerDeps) {
@@ -86,6 +92,12 @@ export class FleetManager {
       metrics: deps.metrics,
       audit: deps.audit,
       store: deps.store,
+    });
+    this.unverified = new UnverifiedPushLimiter({
+      clock: deps.clock,
+      log: this.log,
+      counter: deps.metrics.configPushUnverifiedTotal,
+      record: (entry) => this.applier.record(entry),
     });
   }
 
@@ -135,11 +147,20 @@ export class FleetManager {
   }
 
   /**
-   * Queues one envelope; resolves once it is handled. A push that arrives while another is in
-   * probation waits; if yet another arrives meanwhile, the waiting one is rejected as superseded.
+   * Checks one envelope's size, shape and signature at once, then queues it; resolves once it is
+   * handled. One that fails those checks is refused here, synchronously and cheaply, and never
+   * takes the waiting place: a flood of forgeries cannot supersede a genuine push. A signed push
+   * that arrives while another is in probation waits; if another signed one arrives meanwhile,
+   * the waiting one is rejected as superseded.
    */
   receive(bytes: Buffer, origin: PushOrigin, label: string): Promise<PushOutcome> {
-    return this.enqueue({ bytes, origin, label });
+    if (this.stopped) return Promise.resolve({ status: 'ignored' });
+    const envelopeSha256 = sha256Hex(bytes);
+    // The envelope that raised the mark, delivered again: its signature held when it was accepted.
+    if (envelopeSha256 === this.lastEnvelopeSha256) return this.enqueue({ bytes, origin, label, envelopeSha256 });
+    const verified = this.verify(bytes);
+    if (!verified.ok) return Promise.resolve(this.refuseUnverified(verified, origin));
+    return this.enqueue({ bytes, origin, label, verified, envelopeSha256 });
   }
 
   /** Queues a change from the local file (SIGHUP) with the pushes: one apply at a time, whatever its source. */
@@ -182,6 +203,7 @@ export class FleetManager {
     this.applier.stop();
     await this.dropFolder?.stop();
     await this.idle;
+    this.unverified.flush();
   }
 
   private pump(): void {
@@ -209,7 +231,7 @@ export class FleetManager {
 
   private async handle(item: Incoming): Promise<PushOutcome> {
     const running = this.deps.target.loaded;
-    const envelopeSha256 = sha256Hex(item.bytes);
+    const envelopeSha256 = item.envelopeSha256 ?? sha256Hex(item.bytes);
     if (envelopeSha256 === this.lastEnvelopeSha256) {
       // A version is tried once. The envelope whose try failed (rolled back, also `interrupted` by a
       // crash) gets an answer each time it comes again, naming that verdict, so its sender is not left
@@ -223,9 +245,9 @@ export class FleetManager {
       return { status: 'unchanged' };
     }
     const fleet = this.fleet();
-    const verdict = checkPush(item.bytes, {
-      maxBytes: fleet.maxPushBytes,
-      trustedKeys: () => loadTrustedKeys(fleet.trustedKeysFile),
+    const verified = item.verified ?? this.verify(item.bytes);
+    if (!verified.ok) return this.refuseUnverified(verified, item.origin);
+    const verdict = checkVerifiedPush(verified, {
       siteId: this.siteId,
       highWaterMark: this.highWaterMark,
       now: this.deps.clock.now(),
@@ -271,6 +293,33 @@ export class FleetManager {
       keep: (appliedAt) =>
         this.deps.store.saveLastKnownGood({ version, sha256: verdict.loaded.sha256, keyId: verdict.keyId, appliedAt }, verdict.payload),
     });
+  }
+
+  /** Size, envelope and signature against the trusted keys as they are now: linear in the bytes. */
+  private verify(bytes: Buffer): VerifiedEnvelope | UnverifiedRejection {
+    const fleet = this.fleet();
+    return verifyPush(bytes, { maxBytes: fleet.maxPushBytes, trustedKeys: () => loadTrustedKeys(fleet.trustedKeysFile), now: this.deps.clock.now() });
+  }
+
+  /**
+   * Counted and summed by the limiter, never published: the verdict is the caller's only (the
+   * drop folder renames the file by it), so the retained `config/state` keeps the verified one.
+   */
+  private refuseUnverified(rejection: UnverifiedRejection, origin: PushOrigin): ConfigState {
+    this.unverified.refuse(rejection, origin);
+    const running = this.deps.target.loaded;
+    return {
+      siteId: this.siteId,
+      status: 'rejected',
+      version: null,
+      sha256: null,
+      keyId: null,
+      origin,
+      reason: rejection.reason,
+      error: rejection.message,
+      running: { version: running.config.version, sha256: running.sha256 },
+      time: new Date(this.deps.clock.now()).toISOString(),
+    };
   }
 
   private reject(item: Incoming, reason: RejectReason, message: string, facts: { version?: number; sha256?: string; keyId?: string } = {}): ConfigState {

@@ -67,6 +67,8 @@ export interface AgentMetrics {
   readonly mqttPublishFailuresTotal: Counter<'reason'>;
   readonly configVersion: Gauge;
   readonly configApplyTotal: Counter<'result'>;
+  /** config pushes refused before a signature held; never in configApplyTotal */
+  readonly configPushUnverifiedTotal: Counter<'reason'>;
   readonly outboxMessages: Gauge;
   readonly outboxOldestAgeSeconds: Gauge;
   readonly outboxDroppedTotal: Counter<'reason'>;
@@ -199,6 +201,12 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     labelNames: ['result'] as const,
     registers,
   });
+  const configPushUnverifiedTotal = new Counter({
+    name: name('config_push_unverified_total'),
+    help: 'Config pushes refused before a signature held (too_large, malformed_envelope, unknown_key, key_expired, bad_signature, trusted_keys_*), by reason; unit: pushes',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   const outboxMessages = new Gauge({
     name: name('outbox_messages'),
     help: 'Alerts waiting in the outbox for a broker acknowledgement; unit: messages',
@@ -263,6 +271,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     mqttPublishFailuresTotal,
     configVersion,
     configApplyTotal,
+    configPushUnverifiedTotal,
     outboxMessages,
     outboxOldestAgeSeconds,
     outboxDroppedTotal,

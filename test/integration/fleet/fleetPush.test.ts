@@ -18,7 +18,7 @@ import { waitFor } from '../../helpers/recordingListener.js';
 
 /**
  * Signed pushes through a real Mosquitto into a running agent: two cameras on the shared clip
- * (real ffmpeg, YOLOX-Nano), eight kinds of bad push rejected, a zone change applied to one
+ * (real ffmpeg, YOLOX-Nano), nine kinds of bad push rejected, a zone change applied to one
  * camera while the other keeps every frame, an unreachable camera rolled back after probation,
  * and the pushed config running again after a restart from the old bootstrap file.
  */
@@ -67,6 +67,22 @@ async function push(payload: Buffer | string): Promise<ConfigState> {
   return (await collector.waitFor(isNewState, 15_000)).payload as ConfigState;
 }
 
+/**
+ * Publishes a push that fails before its signature holds, and waits for the agent to count it:
+ * such a push is never answered on config/state (anyone can send one; the retained verdict there
+ * stays the last verified one).
+ */
+async function pushUnverified(payload: Buffer | string, reason: string): Promise<void> {
+  const pattern = new RegExp(`^c5_agent_config_push_unverified_total\\{reason="${reason}"\\} (\\d+)`, 'm');
+  const before = await metric(pattern);
+  await collector.client.publishAsync(PUSH_TOPIC, payload, { qos: 1, retain: true });
+  const deadline = Date.now() + 15_000;
+  while ((await metric(pattern)) === before) {
+    if (Date.now() > deadline) throw new Error(`the agent did not count the ${reason} push`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const alertsOf = (camera: string): Alert[] =>
   collector.messages.filter((m) => m.topic === `c5/${SITE}/${camera}/alerts`).map((m) => alertSchema.parse(m.payload));
 
@@ -92,32 +108,41 @@ describe('fleet configuration over MQTT', () => {
   it('rejects each bad push with its reason and leaves the running config untouched', async () => {
     const before = running.agent.loaded;
     const framesA = running.agent.cameraProgress('a').frames;
+    const statesBefore = collector.messages.filter((m) => m.topic === STATE_TOPIC).length;
     const good = siteYaml(9, { zoneB: WHOLE_FRAME });
     const envelope = signer.envelope(good);
-    const cases: [string, Buffer | string, string][] = [
+    // refused before the signature holds: counted, never reported on config/state
+    const unverified: [string, Buffer | string, string][] = [
       ['tampered payload', JSON.stringify({ ...envelope, payload: Buffer.from(good.replace('minScore: 0.4', 'minScore: 0.1')).toString('base64') }), 'bad_signature'],
       ['wrong key', createSigner('centre-2026').push(good), 'bad_signature'],
       ['unknown key id', signer.push(good, { keyId: 'centre-1999' }), 'unknown_key'],
+      ['oversized', signer.push(siteYaml(9, { padding: 4_000 })), 'too_large'],
+      ['non-JSON', 'version: 9', 'malformed_envelope'],
+    ];
+    for (const [, payload, reason] of unverified) await pushUnverified(payload, reason);
+    // signed, then refused: each answered on config/state
+    const verified: [string, Buffer | string, string][] = [
       ["another site's config", signer.push(siteYaml(9, { site: 'other-site' })), 'wrong_site'],
       ['older version', signer.push(siteYaml(2)), 'stale_version'],
       ['equal version (replay)', signer.push(siteYaml(3, { zoneB: WHOLE_FRAME })), 'stale_version'],
       ['expired', signer.push(good, { expiresAt: new Date(Date.now() - 1_000) }), 'expired'],
-      ['oversized', signer.push(siteYaml(9, { padding: 4_000 })), 'too_large'],
-      ['non-JSON', 'version: 9', 'malformed_envelope'],
     ];
-    for (const [name, payload, reason] of cases) {
+    for (const [name, payload, reason] of verified) {
       const state = await push(payload);
       expect({ name, status: state.status, reason: state.reason }).toEqual({ name, status: 'rejected', reason });
       expect(state.running).toEqual({ version: 3, sha256: before.sha256 });
       expect(state.error?.length).toBeGreaterThan(0);
     }
+    // the only reports: the signed pushes' (so none of the unsigned ones came first)
+    const states = collector.messages.filter((m) => m.topic === STATE_TOPIC).slice(statesBefore);
+    expect(states.map((m) => (m.payload as ConfigState).reason)).toEqual(verified.map(([, , reason]) => reason));
     expect(running.agent.loaded).toBe(before);
     // the same pipeline: its frame count carried on instead of starting again from 0
     expect(running.agent.cameraProgress('a').frames).toBeGreaterThanOrEqual(framesA);
-    expect(await metric(/^c5_agent_config_apply_total\{result="rejected"\} (\d+)/m)).toBe(cases.length);
+    expect(await metric(/^c5_agent_config_apply_total\{result="rejected"\} (\d+)/m)).toBe(verified.length);
     expect(await metric(/^c5_agent_config_version (\d+)/m)).toBe(3);
     expect(await metric(/^c5_agent_camera_restarts_total\{camera="a",[^}]*\} (\d+)/m)).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it("applies a zone change to camera b in place: a's frames never pause, b's new zone raises alerts", async () => {
     expect(alertsOf('b')).toEqual([]);
@@ -181,12 +206,18 @@ describe('fleet configuration over MQTT', () => {
     const audit = readdirSync(join(dir, 'audit'))
       .filter((name) => name.endsWith('.jsonl'))
       .flatMap((name) => readFileSync(join(dir, 'audit', name), 'utf8').trim().split('\n'))
-      .map((line) => JSON.parse(line) as { type: string; trigger?: string; reason?: string });
-    const steps = audit.filter((record) => record.type.startsWith('config_')).map((record) => `${record.type}${record.trigger ? `:${record.trigger}` : ''}`);
+      .map((line) => JSON.parse(line) as { type: string; trigger?: string; reason?: string; count?: number; byReason?: Record<string, number> });
+    // the unsigned pushes: summed (the first at once, the rest at the end of the minute or at the stop)
+    const unverified = audit.filter((record) => record.type === 'config_push_unverified');
+    expect(unverified.reduce((sum, record) => sum + record.count!, 0)).toBe(5);
+    expect(unverified.length).toBeLessThanOrEqual(2);
+    const steps = audit
+      .filter((record) => record.type.startsWith('config_') && record.type !== 'config_push_unverified')
+      .map((record) => `${record.type}${record.trigger ? `:${record.trigger}` : ''}`);
     // config_applied: each switch of the config in effect; config_push_*: each push's verdict
     expect(steps).toEqual([
       'config_applied:startup',
-      ...Array<string>(9).fill('config_push_rejected'),
+      ...Array<string>(4).fill('config_push_rejected'),
       'config_push_accepted',
       'config_applied:fleet',
       'config_push_applied',

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigState } from '../../../../agent/fleet/configState.js';
-import type { FleetManager } from '../../../../agent/fleet/FleetManager.js';
+import type { FleetManager, PushOutcome } from '../../../../agent/fleet/FleetManager.js';
+import type { AgentMetrics } from '../../../../agent/observe/metrics.js';
 import { applyTotal, fleetHarness, signer, untilProbation, ZONE, type FleetHarness } from '../../../helpers/fleetHarness.js';
 import { createSigner } from '../../../helpers/fleetSigner.js';
 import { waitFor } from '../../../helpers/recordingListener.js';
@@ -16,6 +17,11 @@ const running: FleetManager[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((fleet) => fleet.stop()));
 });
+
+async function unverifiedTotal(metrics: AgentMetrics, reason?: string): Promise<number> {
+  const { values } = await metrics.configPushUnverifiedTotal.get();
+  return values.filter((value) => reason === undefined || value.labels['reason'] === reason).reduce((sum, value) => sum + value.value, 0);
+}
 
 function setup(options: { dir?: string; version?: number } = {}): FleetHarness {
   const harness = fleetHarness(options);
@@ -104,16 +110,93 @@ describe('FleetManager', () => {
   it('rejects without touching the running config, and counts each rejection', async () => {
     const { fleet, site, link, metrics, store, audit, yaml } = setup();
     const forged = createSigner('centre-1').push(yaml(6, { a: 'rtsp://10.0.0.1/a' }));
-    expect(await fleet.receive(forged, 'mqtt', 'mqtt push')).toMatchObject({ status: 'rejected', reason: 'bad_signature', version: null, sha256: null });
+    expect(await fleet.receive(forged, 'mqtt', 'mqtt push')).toMatchObject({ status: 'rejected', reason: 'bad_signature', version: null, sha256: null, keyId: null });
     expect(await fleet.receive(signer.push(yaml(4, { a: 'rtsp://10.0.0.1/a' })), 'mqtt', 'mqtt push')).toMatchObject({ status: 'rejected', reason: 'stale_version', version: 4 });
     expect(site.applied).toEqual([]);
     expect(site.loaded.config.version).toBe(5);
-    expect(link.states.map((s) => s.running.version)).toEqual([5, 5]);
-    expect(await applyTotal(metrics, 'rejected')).toBe(2);
+    // only the signed one is reported on config/state and counted as an apply result
+    expect(link.states.map((s) => [s.reason, s.running.version])).toEqual([['stale_version', 5]]);
+    expect(await applyTotal(metrics, 'rejected')).toBe(1);
+    expect(await unverifiedTotal(metrics, 'bad_signature')).toBe(1);
     expect(store.readHighWaterMark()).toBeUndefined();
-    expect(audit.map((entry) => [entry.type, entry['reason']])).toEqual([
-      ['config_push_rejected', 'bad_signature'],
+    expect(audit.map((entry) => [entry.type, entry['reason'] ?? entry['byReason']])).toEqual([
+      ['config_push_unverified', { bad_signature: 1 }],
       ['config_push_rejected', 'stale_version'],
+    ]);
+  });
+
+  it('refuses unsigned pushes on arrival: counted, summed in one audit record per minute, never on config/state', async () => {
+    const { fleet, link, metrics, audit, clock, yaml } = setup();
+    const intruder = createSigner('intruder-7');
+    const genuine = signer.envelope(yaml(6, { a: 'rtsp://10.0.0.1/a' }));
+    const forgeries = [
+      intruder.push(yaml(6, { a: 'rtsp://10.0.0.1/a' })),
+      createSigner('centre-1').push(yaml(6, { a: 'rtsp://10.0.0.1/a' })),
+      Buffer.from(JSON.stringify({ ...genuine, payload: Buffer.from(yaml(9, { a: 'rtsp://10.0.0.1/a' })).toString('base64') })),
+      Buffer.from(JSON.stringify({ ...genuine, [`x${'Q'.repeat(200_000)}`]: 1 })),
+      Buffer.alloc(2 * 1024 * 1024, 0x51),
+      Buffer.from('version: 6'),
+    ];
+    const verdicts: PushOutcome[] = [];
+    for (let round = 0; round < 10; round += 1) {
+      for (const bytes of forgeries) verdicts.push(await fleet.receive(bytes, 'mqtt', 'mqtt push'));
+      clock.advance(1_000);
+    }
+    expect(verdicts.map((verdict) => verdict.status)).toEqual(Array(60).fill('rejected'));
+    expect(link.published).toEqual([]);
+    expect(await unverifiedTotal(metrics)).toBe(60);
+    expect(await applyTotal(metrics, 'rejected')).toBe(0);
+    // the first at once, the other 59 at the end of the minute
+    expect(audit.map((entry) => entry['count'])).toEqual([1]);
+    clock.advance(60_000);
+    expect(audit).toEqual([
+      expect.objectContaining({ type: 'config_push_unverified', count: 1 }),
+      {
+        type: 'config_push_unverified',
+        count: 59,
+        byReason: { unknown_key: 9, bad_signature: 20, malformed_envelope: 20, too_large: 10 },
+        firstAt: '2026-03-01T12:00:00.000Z',
+        lastAt: '2026-03-01T12:00:09.000Z',
+      },
+    ]);
+    // what the sender is told names no trusted key and echoes no more than a short prefix
+    const told = JSON.stringify([...verdicts, ...audit]);
+    expect(told).not.toContain('centre-1');
+    expect(told).not.toContain('Q'.repeat(41));
+    expect(told).toContain('key id \\"intruder-7\\" not trusted by this site');
+  });
+
+  it('lets no forged push supersede a genuine one waiting behind a probation', async () => {
+    const { fleet, site, clock, link, yaml } = setup();
+    const cameras = { a: 'rtsp://10.0.0.1/a', b: 'rtsp://10.0.0.2/b' };
+    const first = fleet.receive(signer.push(yaml(6, cameras)), 'mqtt', 'mqtt push');
+    await untilProbation(clock);
+    const waiting = fleet.receive(signer.push(yaml(7, cameras, ZONE)), 'mqtt', 'mqtt push');
+    const forged = createSigner('centre-1');
+    const refused = await Promise.all(Array.from({ length: 50 }, (_, i) => fleet.receive(forged.push(yaml(100 + i, cameras)), 'mqtt', 'mqtt push')));
+    expect(refused.map((verdict) => verdict.status)).toEqual(Array(50).fill('rejected'));
+    site.deliver('b');
+    clock.advance(10_000);
+    expect(await first).toMatchObject({ status: 'applied', version: 6 });
+    expect(await waiting).toMatchObject({ status: 'applied', version: 7 });
+    expect(site.applied.map((a) => a.version)).toEqual([6, 7]);
+    expect(link.states.map((s) => [s.status, s.version])).toEqual([
+      ['applied', 6],
+      ['applied', 7],
+    ]);
+  });
+
+  it('writes the refusals not yet reported to the audit log when it stops', async () => {
+    const { fleet, audit, clock, yaml } = setup();
+    const forged = createSigner('centre-1');
+    for (let i = 0; i < 5; i += 1) {
+      await fleet.receive(forged.push(yaml(6, { a: 'rtsp://10.0.0.1/a' })), 'mqtt', 'mqtt push');
+      clock.advance(1_000);
+    }
+    await fleet.stop();
+    expect(audit.map((entry) => [entry.type, entry['count']])).toEqual([
+      ['config_push_unverified', 1],
+      ['config_push_unverified', 4],
     ]);
   });
 

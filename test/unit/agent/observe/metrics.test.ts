@@ -26,6 +26,7 @@ describe('createAgentMetrics', () => {
       'c5_agent_mqtt_publish_failures_total',
       'c5_agent_config_version',
       'c5_agent_config_apply_total',
+      'c5_agent_config_push_unverified_total',
       'c5_agent_outbox_messages',
       'c5_agent_outbox_oldest_age_seconds',
       'c5_agent_outbox_dropped_total',
