@@ -43,10 +43,12 @@ interface Incoming {
 }
 
 /**
- * Takes signed config pushes from the broker and the drop folder, one at a time: checks them
- * (checkPush), raises the version high-water mark and hands each accepted config to the
- * ConfigApplier (apply, probation, rollback). Every push ends in one retained report on
- * `config/state` and one count in `c5_agent_config_apply_total`.
+ * Takes signed config pushes from the broker and the drop folder, one at a time: verifies each on
+ * arrival (verifyPush), checks its config in turn (checkVerifiedPush), raises the version
+ * high-water mark and hands each accepted config to the ConfigApplier (apply, probation,
+ * rollback). Every signed push ends in one retained report on `config/state` and one count in
+ * `c5_agent_config_apply_total`; a push refused before its signature held is only counted and
+ * summed (UnverifiedPushLimiter), since anyone can send one.
  */
 export class FleetManager {
   private readonly deps: FleetManagerDeps;
@@ -155,12 +157,13 @@ export class FleetManager {
    */
   receive(bytes: Buffer, origin: PushOrigin, label: string): Promise<PushOutcome> {
     if (this.stopped) return Promise.resolve({ status: 'ignored' });
-    const envelopeSha256 = sha256Hex(bytes);
+    // Size first: nothing larger than a push may be is even hashed (verify refuses it as too_large).
+    const envelopeSha256 = bytes.length <= this.fleet().maxPushBytes ? sha256Hex(bytes) : undefined;
     // The envelope that raised the mark, delivered again: its signature held when it was accepted.
-    if (envelopeSha256 === this.lastEnvelopeSha256) return this.enqueue({ bytes, origin, label, envelopeSha256 });
+    if (envelopeSha256 !== undefined && envelopeSha256 === this.lastEnvelopeSha256) return this.enqueue({ bytes, origin, label, envelopeSha256 });
     const verified = this.verify(bytes);
     if (!verified.ok) return Promise.resolve(this.refuseUnverified(verified, origin));
-    return this.enqueue({ bytes, origin, label, verified, envelopeSha256 });
+    return this.enqueue({ bytes, origin, label, verified, ...(envelopeSha256 === undefined ? {} : { envelopeSha256 }) });
   }
 
   /** Queues a change from the local file (SIGHUP) with the pushes: one apply at a time, whatever its source. */
