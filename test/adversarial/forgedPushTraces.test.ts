@@ -24,6 +24,7 @@ const UNVERIFIED = 'c5_agent_config_push_unverified_total';
 /** quoteUntrusted's default echo is 40 characters; anything longer is a leak. */
 const MAX_ECHO = 64;
 const MARKER = 'Q';
+const MAX_PUSH_BYTES = 256 * 1024;
 
 let broker: MosquittoBroker;
 let collector: MqttCollector;
@@ -33,11 +34,23 @@ let agent: AgentProcess;
 /** Everything the agent said on MQTT: every topic but the push topic, where only the test speaks. */
 const agentMessages = (from = 0): CollectedMessage[] => collector.messages.slice(from).filter((m) => m.topic !== site.topics.push);
 
+/**
+ * The i-th forged push and the reason it must be refused for: the five shapes of forgedPush, one
+ * just over fleet.maxPushBytes (still under the maximum packet size, so it reaches the agent), and
+ * one naming a trusted key that has expired, signed by it.
+ */
+function forgery(i: number): [string, Buffer] {
+  if (i % 7 === 5) return ['too_large', Buffer.alloc(MAX_PUSH_BYTES + 1_000, MARKER)];
+  if (i % 7 === 6) return ['key_expired', site.retiredSigner.push(site.yaml({ version: 50 + i, maxPushBytes: MAX_PUSH_BYTES }))];
+  const shape = FORGED_SHAPES[i % 7]!;
+  return [EXPECTED_REASON[shape], forgedPush(shape, 2_000 + i * 6_000, { trustedKeyId: site.signer.keyId, marker: MARKER })];
+}
+
 beforeAll(async () => {
   broker = await startMosquitto();
   site = createAgentSite('forged-site', broker.url);
   collector = await collectMqtt({ url: broker.url, topics: ['#'] });
-  site.write({ version: 1, maxPushBytes: 256 * 1024 });
+  site.write({ version: 1, maxPushBytes: MAX_PUSH_BYTES });
   agent = await startAgentProcess(site.configPath, { env: site.env });
 }, 90_000);
 
@@ -55,7 +68,7 @@ describe('forged config pushes', () => {
 
   it('are counted one by one, never answered on config/state, and leave the verified verdict retained', async () => {
     // A genuine push first, retained as the centre sends them: the verdict a forgery must not replace.
-    const genuine = site.signer.push(site.yaml({ version: 2, minScore: 0.45, maxPushBytes: 256 * 1024 }));
+    const genuine = site.signer.push(site.yaml({ version: 2, minScore: 0.45, maxPushBytes: MAX_PUSH_BYTES }));
     await collector.client.publishAsync(site.topics.push, genuine, { qos: 1, retain: true });
     const applied = await collector.waitFor((m) => m.topic === site.topics.state && (m.payload as ConfigState).version === 2, 20_000);
     expect(applied.payload).toMatchObject({ status: 'applied', version: 2, keyId: site.signer.keyId });
@@ -63,9 +76,8 @@ describe('forged config pushes', () => {
     logsBefore = agent.logs().length;
     messagesBefore = collector.messages.length;
     for (let i = 0; i < N; i += 1) {
-      const shape = FORGED_SHAPES[i % FORGED_SHAPES.length]!;
-      reasons.set(EXPECTED_REASON[shape], (reasons.get(EXPECTED_REASON[shape]) ?? 0) + 1);
-      const payload = forgedPush(shape, 2_000 + i * 6_000, { trustedKeyId: site.signer.keyId, marker: MARKER });
+      const [reason, payload] = forgery(i);
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       await collector.client.publishAsync(site.topics.push, payload, { qos: 1 });
     }
     const deadline = Date.now() + 30_000;

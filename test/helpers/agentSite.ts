@@ -35,6 +35,8 @@ export interface AgentSite {
   readonly signer: TestSigner;
   /** trusted by the site, never used to sign: its id must never be revealed */
   readonly silentSigner: TestSigner;
+  /** was trusted until 2020: a push naming it is refused as key_expired before its signature is checked */
+  readonly retiredSigner: TestSigner;
   readonly env: NodeJS.ProcessEnv;
   yaml(options: SiteYamlOptions): string;
   /** writes yaml(options) to configPath; returns the text */
@@ -55,7 +57,10 @@ export function createAgentSite(siteId: string, brokerUrl: string): AgentSite {
   const stateDir = join(dir, 'state');
   const signer = createSigner(`${siteId}-centre-2026`);
   const silentSigner = createSigner(`${siteId}-standby-7f3a9c`);
-  const trustedKeysFile = writeTrustedKeys(join(dir, 'trusted-keys.json'), [signer, silentSigner]);
+  const retiredSigner = createSigner(`${siteId}-retired-2019`);
+  const trustedKeysFile = writeTrustedKeys(join(dir, 'trusted-keys.json'), [signer, silentSigner, retiredSigner], {
+    [retiredSigner.keyId]: '2020-01-01T00:00:00Z',
+  });
   const configPath = join(dir, 'site.yaml');
 
   const yaml = (options: SiteYamlOptions): string => {
@@ -88,6 +93,7 @@ export function createAgentSite(siteId: string, brokerUrl: string): AgentSite {
     stateDir,
     signer,
     silentSigner,
+    retiredSigner,
     env: { ...process.env, C5_MODELS_DIR: sharedModelsDir, C5_AUDIT_DIR: auditDir, C5_LOG_LEVEL: 'info' },
     yaml,
     write(options) {
