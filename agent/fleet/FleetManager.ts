@@ -26,7 +26,7 @@ export interface FleetManagerDeps {
   readonly metrics: Pick<AgentMetrics, 'configApplyTotal' | 'configPushUnverifiedTotal' | 'setConfigVersion'>;
   /** resolves the pushed config's `env:` references */
   readonly env: NodeJS.ProcessEnv;
-  /** every verdict: `config_push_accepted`, then `config_push_applied`, `_rejected` or `_rolled_back` */
+  /** every verdict: `config_push_accepted`, then `config_push_applied`, `_rejected` or `_rolled_back`; `config_push_unverified` sums */
   readonly audit: AuditAppender;
 }
 
@@ -157,7 +157,7 @@ export class FleetManager {
    */
   receive(bytes: Buffer, origin: PushOrigin, label: string): Promise<PushOutcome> {
     if (this.stopped) return Promise.resolve({ status: 'ignored' });
-    // Size first: nothing larger than a push may be is even hashed (verify refuses it as too_large).
+    // Size first: a message over fleet.maxPushBytes is not even hashed (verify refuses it as too_large).
     const envelopeSha256 = bytes.length <= this.fleet().maxPushBytes ? sha256Hex(bytes) : undefined;
     // The envelope that raised the mark, delivered again: its signature held when it was accepted.
     if (envelopeSha256 !== undefined && envelopeSha256 === this.lastEnvelopeSha256) return this.enqueue({ bytes, origin, label, envelopeSha256 });
