@@ -5,9 +5,9 @@ import { parseSiteConfig } from '../../../../pipelines/config/siteConfig.js';
 const site = (extra: Record<string, unknown>) => ({ version: 1, site: { id: 's' }, mqtt: { urls: ['mqtt://127.0.0.1:1'] }, cameras: [{ id: 'c', source: { url: 'x' } }], ...extra });
 
 describe('audit config', () => {
-  it('defaults to a 1 s fsync batch and takes the folder from the config, then C5_AUDIT_DIR, then /var/lib', () => {
+  it('defaults to a 1 s fsync batch and a 5 min checkpoint, and takes the folder from the config, then C5_AUDIT_DIR, then /var/lib', () => {
     const parsed = parseSiteConfig(site({}));
-    expect(parsed.ok && parsed.config.audit).toEqual({ fsyncIntervalMs: 1000 });
+    expect(parsed.ok && parsed.config.audit).toEqual({ fsyncIntervalMs: 1000, checkpointIntervalSeconds: 300 });
     const settings = auditSchema.parse({});
     expect(auditDirFrom(settings, {})).toBe(DEFAULT_AUDIT_DIR);
     expect(auditDirFrom(settings, { C5_AUDIT_DIR: '/srv/audit' })).toBe('/srv/audit');
