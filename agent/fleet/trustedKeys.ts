@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatIssues } from '../../pipelines/config/formatIssues.js';
 import { ConfigError, toError } from '../../pipelines/errors.js';
+import { readBoundedFile } from '../config/readBoundedFile.js';
 import { keyIdSchema, readPublicKey } from './signing.js';
 
 /**
@@ -61,14 +61,15 @@ export function parseTrustedKeys(text: string, source: string): Map<string, Trus
   return keys;
 }
 
-/** Read on every push, so adding or removing a key takes effect without a restart. */
+/** A trusted-keys file holds a few dozen keys; anything much larger is not one. */
+export const MAX_TRUSTED_KEYS_FILE_BYTES = 256 * 1024;
+
+/**
+ * Read on every push, so adding or removing a key takes effect without a restart. Read bounded
+ * and non-blocking: a FIFO or device put in its place must not hold the event loop.
+ */
 export function loadTrustedKeys(path: string): Map<string, TrustedKey> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = (toError(error) as NodeJS.ErrnoException).code ?? toError(error).message;
-    throw new ConfigError('trusted_keys_unreadable', `cannot read trusted keys file ${path} (${reason})`);
-  }
-  return parseTrustedKeys(text, path);
+  const read = readBoundedFile(path, MAX_TRUSTED_KEYS_FILE_BYTES);
+  if (!read.ok) throw new ConfigError('trusted_keys_unreadable', `cannot read trusted keys file ${path} (${read.reason})`);
+  return parseTrustedKeys(read.bytes.toString('utf8'), path);
 }
