@@ -69,6 +69,8 @@ describe('config/systemd/c5-agent.service', () => {
     expect(Number(value('Unit', 'StartLimitIntervalSec'))).toBeGreaterThan(0);
     expect(Number(value('Unit', 'StartLimitBurst'))).toBeGreaterThan(0);
     expect(value('Service', 'KillSignal')).toBe('SIGTERM');
+    // reload is SIGHUP to the agent alone, which re-reads its config instead of dying
+    expect(value('Service', 'ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(value('Service', 'KillMode')).toBe('mixed');
     expect(Number(value('Service', 'TimeoutStopSec'))).toBeGreaterThanOrEqual(10);
     expect(value('Install', 'WantedBy')).toBe('multi-user.target');
