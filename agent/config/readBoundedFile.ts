@@ -2,7 +2,8 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { toError } from '../../pipelines/errors.js';
 
 export type BoundedRead =
-  | { readonly ok: true; readonly bytes: Buffer }
+  /** `mode`: the permission bits of the file read (a key file checks nobody else may read it) */
+  | { readonly ok: true; readonly bytes: Buffer; readonly mode: number }
   /** `too_large`: over maxBytes; `not_regular`: a FIFO, device, socket or directory; `unreadable`: an errno */
   | { readonly ok: false; readonly problem: 'too_large' | 'not_regular' | 'unreadable'; readonly reason: string };
 
@@ -11,13 +12,15 @@ export type BoundedRead =
  * open is non-blocking (a FIFO with no writer would otherwise hold the open, and with it the
  * event loop, /healthz and SIGTERM), the opened descriptor is fstat'ed (so what is checked is what
  * is read, not a path swapped after the check), and at most maxBytes + 1 bytes are ever read (a
- * file that grows after the fstat is still caught). Symlinks are followed: Kubernetes mounts
- * secrets and config maps as links to regular files.
+ * file that grows after the fstat is still caught). Symlinks are followed (Kubernetes mounts
+ * secrets and config maps as links to regular files) unless `noFollow` is set, for a file the
+ * agent itself made in its state folder.
  */
-export function readBoundedFile(path: string, maxBytes: number): BoundedRead {
+export function readBoundedFile(path: string, maxBytes: number, options: { readonly noFollow?: boolean } = {}): BoundedRead {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const noFollow = options.noFollow === true ? constants.O_NOFOLLOW : 0;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | noFollow);
   } catch (error) {
     return { ok: false, problem: 'unreadable', reason: errnoOf(error) };
   }
@@ -34,7 +37,7 @@ export function readBoundedFile(path: string, maxBytes: number): BoundedRead {
       length += read;
       if (length > maxBytes) return { ok: false, problem: 'too_large', reason: `grew while read, over the limit of ${maxBytes} bytes` };
     }
-    return { ok: true, bytes: buffer.subarray(0, length) };
+    return { ok: true, bytes: buffer.subarray(0, length), mode: stats.mode & 0o777 };
   } catch (error) {
     return { ok: false, problem: 'unreadable', reason: errnoOf(error) };
   } finally {

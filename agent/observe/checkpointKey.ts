@@ -1,7 +1,8 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ObserveError, toError } from '../../pipelines/errors.js';
+import { readBoundedFile } from '../config/readBoundedFile.js';
 import { fingerprintOf, generateSigningKey, readPrivateKey } from '../fleet/signing.js';
 import type { Logger } from './logger.js';
 
@@ -64,39 +65,18 @@ function fromPem(pem: string, path: string, logger: Logger): CheckpointKey {
 }
 
 /**
- * The file's text, or undefined when there is none. Opened without blocking and read only when
- * it is a regular file of key size: a FIFO or a device put there cannot hang or fill the agent.
+ * The file's text, or undefined when there is none. Read bounded and without blocking, and not
+ * through a symlink: a FIFO, a device or a link put there cannot hang the agent or swap the key.
  */
 function readKeyFile(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new ObserveError('checkpoint_key', `cannot open the audit checkpoint key ${path} (${code ?? toError(error).message})`, { cause: error });
+  const read = readBoundedFile(path, MAX_KEY_FILE_BYTES, { noFollow: true });
+  if (!read.ok) {
+    if (read.reason === 'ENOENT') return undefined;
+    const what = read.problem === 'not_regular' ? 'is not a regular file' : `cannot be read (${read.reason})`;
+    throw new ObserveError('checkpoint_key', `audit checkpoint key ${path} ${what}`);
   }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new ObserveError('checkpoint_key', `audit checkpoint key ${path} is not a regular file`);
-    if (stat.size > MAX_KEY_FILE_BYTES) {
-      throw new ObserveError('checkpoint_key', `audit checkpoint key ${path} is ${stat.size} bytes; a key file is at most ${MAX_KEY_FILE_BYTES}`);
-    }
-    if ((stat.mode & 0o077) !== 0) {
-      throw new ObserveError(
-        'checkpoint_key',
-        `audit checkpoint key ${path} is readable by others (mode ${(stat.mode & 0o777).toString(8)}); chmod 600 it`,
-      );
-    }
-    const buffer = Buffer.alloc(stat.size);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read).toString('utf8');
-  } finally {
-    closeSync(fd);
+  if ((read.mode & 0o077) !== 0) {
+    throw new ObserveError('checkpoint_key', `audit checkpoint key ${path} is readable by others (mode ${read.mode.toString(8)}); chmod 600 it`);
   }
+  return read.bytes.toString('utf8');
 }

@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { auditCheckpointSchema, type AuditCheckpoint } from '../../pipelines/auditCheckpoint.js';
 import { formatIssues } from '../../pipelines/config/formatIssues.js';
 import { ObserveError } from '../../pipelines/errors.js';
 import { quoteUntrusted } from '../../pipelines/untrustedText.js';
+import { readBoundedFile } from '../config/readBoundedFile.js';
 
 /** One checkpoint as the centre stored it, and where in its file. */
 export interface StoredCheckpoint {
@@ -56,27 +56,7 @@ function toCheckpoint(value: unknown, path: string, entry: number): AuditCheckpo
 }
 
 function readBounded(path: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw new ObserveError('checkpoints_unreadable', `cannot open checkpoints file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new ObserveError('checkpoints_unreadable', `checkpoints file ${path} is not a regular file`);
-    if (stat.size > MAX_CHECKPOINTS_FILE_BYTES) {
-      throw new ObserveError('checkpoints_unreadable', `checkpoints file ${path} is ${stat.size} bytes; at most ${MAX_CHECKPOINTS_FILE_BYTES} are read`);
-    }
-    const buffer = Buffer.alloc(stat.size);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
+  const read = readBoundedFile(path, MAX_CHECKPOINTS_FILE_BYTES);
+  if (read.ok) return read.bytes.toString('utf8');
+  throw new ObserveError('checkpoints_unreadable', `cannot read checkpoints file ${path} (${read.reason})`);
 }
