@@ -53,6 +53,12 @@ async function watched<T>(during: () => Promise<T>): Promise<{ result: T; health
   try {
     const result = await during();
     return { result, health: await health.stop(), rss: await rss.stop() };
+  } catch (error) {
+    // what the agent looked like while it failed is the finding
+    const probes = await health.stop();
+    const failed = probes.filter((probe) => !probe.ok).length;
+    console.log(`failed while watched: /healthz ${probes.length} probes, ${failed} unanswered within 1 s; RSS peak ${mb(Math.max(0, ...(await rss.stop())))} MiB`);
+    throw error;
   } finally {
     await health.stop();
     await rss.stop();
