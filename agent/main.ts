@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AgentError, toError } from '../pipelines/errors.js';
+import { AgentError, ConfigError, toError } from '../pipelines/errors.js';
 import { systemClock } from './clock.js';
 import { loadSiteConfigFile, MAX_CONFIG_FILE_BYTES, parseSiteConfigText, readSiteConfigBytes } from './config/loadSiteConfig.js';
 import { generateKeys, looksLikeEnvelope, signConfigFile, validateEnvelopeFile } from './fleet/fleetCommands.js';
@@ -133,7 +133,7 @@ function validate(args: string[]): number {
   if (!file) throw new AgentError('usage', 'config validate needs a file: c5-agent config validate site.yaml');
   // Bounded and regular files only (a FIFO or /dev/zero is refused at once). An envelope carries
   // the config base64-encoded (4/3 of its size) and a signature, so it may be up to twice the cap.
-  const bytes = readSiteConfigBytes(file, 2 * MAX_CONFIG_FILE_BYTES);
+  const bytes = readValidatedBytes(file);
   if (looksLikeEnvelope(bytes)) {
     const line = validateEnvelopeFile({ path: file, bytes, trustedKeysFile: values.trusted, env: process.env, now: Date.now() });
     process.stdout.write(`${line}\n`);
@@ -144,6 +144,21 @@ function validate(args: string[]): number {
     `ok: ${file}: site ${config.site.id}, version ${config.version}, ${config.cameras.length} camera(s), sha256 ${sha256}\n`,
   );
   return 0;
+}
+
+/** Names both limits: a file over the envelope's is over a site config's too. */
+function readValidatedBytes(file: string): Buffer {
+  const envelopeLimit = 2 * MAX_CONFIG_FILE_BYTES;
+  try {
+    return readSiteConfigBytes(file, envelopeLimit);
+  } catch (error) {
+    if (!(error instanceof AgentError) || error.code !== 'config_too_large') throw error;
+    throw new ConfigError(
+      'config_too_large',
+      `${file}: too large: a site config may have ${MAX_CONFIG_FILE_BYTES} bytes, a signed envelope ${envelopeLimit}`,
+      { cause: error },
+    );
+  }
 }
 
 function sign(args: string[]): number {

@@ -91,6 +91,8 @@ describe('hostile files', () => {
       expect(run.timedOut).toBe(false);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(path);
+      // both name the documented 1 MiB cap of a site config
+      expect(run.stderr).toContain(String(MiB));
       expect(run.maxRssBytes - baseline.maxRssBytes, `${args[0]}: memory over the baseline`).toBeLessThan(EXTRA_MEMORY_BOUND);
       expect(run.wallMs, `${args[0]}: wall time`).toBeLessThan(baseline.wallMs * WALL_RATIO_BOUND);
     }
