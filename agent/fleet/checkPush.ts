@@ -17,7 +17,8 @@ import type { TrustedKey } from './trustedKeys.js';
  * the site's trusted key ids (not even the one the sender claimed, when it is trusted).
  */
 
-export const REJECT_REASONS = [
+/** Refused before a signature held: anyone can cause these, so they are rate-limited, never retained. */
+export const UNVERIFIED_REASONS = [
   'too_large',
   'malformed_envelope',
   'trusted_keys_unreadable',
@@ -25,6 +26,10 @@ export const REJECT_REASONS = [
   'unknown_key',
   'key_expired',
   'bad_signature',
+] as const;
+
+export const REJECT_REASONS = [
+  ...UNVERIFIED_REASONS,
   'config_syntax',
   'config_invalid',
   'secret_unresolved',
@@ -38,16 +43,6 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-/** Refused before a signature held: anyone can cause these, so they are rate-limited, never retained. */
-export const UNVERIFIED_REASONS = [
-  'too_large',
-  'malformed_envelope',
-  'trusted_keys_unreadable',
-  'trusted_keys_invalid',
-  'unknown_key',
-  'key_expired',
-  'bad_signature',
-] as const satisfies readonly RejectReason[];
 export type UnverifiedReason = (typeof UNVERIFIED_REASONS)[number];
 
 export function isUnverifiedReason(reason: RejectReason): reason is UnverifiedReason {
