@@ -11,7 +11,7 @@ import { PROMTOOL, runPromtool } from '../../helpers/promtool.js';
 const rulesDir = join(repoRoot, 'config', 'prometheus');
 const RULES = 'c5-edge-agent.rules.yml';
 const RULE_TESTS = 'c5-edge-agent.rules.test.yml';
-const ALERTS = ['C5AgentDown', 'C5CameraDown', 'C5AlertLatencyHigh', 'C5FramesDropping', 'C5OutboxBacklog', 'C5ConfigRejected', 'C5InferenceSlow', 'C5InferenceThreadRestarting'];
+const ALERTS = ['C5AgentDown', 'C5CameraDown', 'C5AlertLatencyHigh', 'C5FramesDropping', 'C5OutboxBacklog', 'C5ConfigRejected', 'C5UnverifiedConfigPushes', 'C5InferenceSlow', 'C5InferenceThreadRestarting'];
 
 interface Rule {
   alert: string;
@@ -42,7 +42,7 @@ async function testRulesWith(change: (rulesText: string) => string): Promise<{ c
 describe.skipIf(!existsSync(PROMTOOL))('Prometheus alert rules (config/prometheus)', () => {
   it('pass `promtool check rules`', async () => {
     const result = await runPromtool(['check', 'rules', join(rulesDir, RULES)]);
-    expect(result.output).toContain('SUCCESS: 8 rules found');
+    expect(result.output).toContain('SUCCESS: 9 rules found');
     expect(result.code).toBe(0);
   });
 

@@ -175,7 +175,7 @@ describe.skipIf(!existsSync(PROMETHEUS_PATH))('the agent under a real Prometheus
       },
       15_000,
     );
-    expect(RULE_COUNT).toBe(8);
+    expect(RULE_COUNT).toBe(9);
     expect(data.filter((r) => r.health !== 'ok')).toEqual([]);
     const { alerts } = await until(
       'C5CameraDown pending',
