@@ -28,8 +28,11 @@ async function anchoredLog(): Promise<{ dir: string; centre: string; publicKey: 
   const checkpoints = new AuditCheckpoints({ head: () => log.last, key, siteId: 'north', topic: 'c5/north/audit/checkpoint', link, intervalMs: INTERVAL_MS, clock, logger });
   log.append({ type: 'sample', n: 1, note: 'the door opened' });
   checkpoints.start(); // seq 1
+  // the "broker" acknowledges it: one checkpoint at a time waits for its PUBACK
+  await new Promise((resolve) => setImmediate(resolve));
   for (let n = 2; n <= 4; n += 1) log.append({ type: 'sample', n, note: `record ${n}` });
   clock.advance(INTERVAL_MS); // seq 4
+  await new Promise((resolve) => setImmediate(resolve));
   log.append({ type: 'sample', n: 5, note: 'record 5' });
   checkpoints.stop(); // seq 5
   log.append({ type: 'sample', n: 6, note: 'after the last checkpoint' });

@@ -214,8 +214,15 @@ describe('fleet configuration over MQTT', () => {
     const steps = audit
       .filter((record) => record.type.startsWith('config_') && record.type !== 'config_push_unverified')
       .map((record) => `${record.type}${record.trigger ? `:${record.trigger}` : ''}`);
-    // config_applied: each switch of the config in effect; config_push_*: each push's verdict
-    expect(steps).toEqual([
+    // config_applied: each switch of the config in effect; config_push_*: each push's verdict.
+    // After the restart, the replayed version 5 is answered; so is the retained one if the broker
+    // delivers it again (only when it had lost the agent's subscription: retain handling 1).
+    const restart = steps.lastIndexOf('config_applied:startup');
+    const afterRestart = steps.slice(restart + 1);
+    expect(afterRestart.length).toBeGreaterThanOrEqual(1);
+    expect(afterRestart.length).toBeLessThanOrEqual(2);
+    expect(new Set(afterRestart)).toEqual(new Set(['config_push_rejected']));
+    expect(steps.slice(0, restart + 1)).toEqual([
       'config_applied:startup',
       ...Array<string>(4).fill('config_push_rejected'),
       'config_push_accepted',
@@ -226,9 +233,6 @@ describe('fleet configuration over MQTT', () => {
       'config_applied:fleet',
       'config_push_rolled_back',
       'config_applied:startup',
-      // the retained push of version 5, delivered again at the restart: answered, naming its rollback
-      'config_push_rejected',
-      'config_push_rejected',
     ]);
   }, 60_000);
 });
