@@ -114,8 +114,8 @@ describe('redaction time is linear in the input', () => {
     for (const redact of [redactUrlsInText, redactUrl]) {
       const smallMs = Math.max(fastestCpuMs(() => redact(small)), NOISE_FLOOR_MS);
       const largeMs = fastestCpuMs(() => redact(large));
-      // linear: about 10x; a quadratic scan would be about 100x
-      expect(largeMs / smallMs, `${redact.name}: 100 KB ${smallMs.toFixed(1)} ms, 1 MB ${largeMs.toFixed(1)} ms`).toBeLessThan(25);
+      // linear: about 10x (seen up to 17x on a shared machine); a quadratic scan would be about 100x
+      expect(largeMs / smallMs, `${redact.name}: 100 KB ${smallMs.toFixed(1)} ms, 1 MB ${largeMs.toFixed(1)} ms`).toBeLessThan(30);
     }
   });
 });
