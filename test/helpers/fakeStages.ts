@@ -42,10 +42,16 @@ export class ManualFrameSource implements FrameSource {
 export class GatedDetector implements Detector {
   readonly model = fakeModel;
   readonly calls: Frame[] = [];
+  /**
+   * The pixels as they were when detect() was called: WorkerDetector copies them into its shared
+   * slot at that moment, so this, not `calls[i].pixels` (a live reference), is what the model sees.
+   */
+  readonly received: Uint8Array[] = [];
   private readonly resolvers: ((detections: Detection[]) => void)[] = [];
   private readonly rejecters: ((error: Error) => void)[] = [];
   detect(frame: Frame): Promise<Detection[]> {
     this.calls.push(frame);
+    this.received.push(frame.pixels.slice());
     return new Promise((resolve, reject) => {
       this.resolvers.push(resolve);
       this.rejecters.push(reject);

@@ -112,13 +112,18 @@ describe('CameraPipeline', () => {
   });
 
   it('blanks privacy masks before inference and drops (and counts) detections anchored in them', async () => {
-    // the fake frame is 4x4 pixels of a 4x4 source: the mask covers its left half
-    const { detector, sink, push, pipeline, metrics } = setup({ privacyMasks: [{ id: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }] });
-    push(1);
-    const pixels = detector.calls[0]!.pixels;
-    const row = (y: number): number[] => [...pixels.subarray(y * 12, y * 12 + 12)];
-    expect(row(0)).toEqual([114, 114, 114, 114, 114, 114, 0, 0, 0, 0, 0, 0]);
-    expect(row(3)).toEqual(row(0));
+    // the fake frame is 4x4 RGB pixels of a 4x4 source: the mask covers its left half
+    const { detector, sink, source, push, pipeline, metrics } = setup({ privacyMasks: [{ id: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }] });
+    const frame = fakeFrame('cam-1', 1, 1_700_000_000_200);
+    frame.pixels.fill(37); // not the pad value, so the unmasked half shows its own pixels
+    source.listener!.onFrame(frame);
+    // What the model received, copied at detect() time as the worker copies it: masking after
+    // hand-off would leave this unmasked even though the frame object is masked later.
+    const received = detector.received[0]!;
+    const row = (y: number): number[] => [...received.subarray(y * 12, y * 12 + 12)];
+    // left two pixels (6 bytes) are the letterbox pad grey 114; the right two keep their 37s
+    const expectedRow = [114, 114, 114, 114, 114, 114, 37, 37, 37, 37, 37, 37];
+    for (let y = 0; y < 4; y++) expect(row(y), `row ${y}`).toEqual(expectedRow);
     detector.finish([person]); // feet at (0.2, 0.6): in the mask
     await settle();
     push(2);
