@@ -8,6 +8,8 @@ import { repoRoot } from './paths.js';
 export interface RtspServer {
   readonly url: string;
   readonly port: number;
+  /** the server process, for tests that pause it (SIGSTOP) to make a camera hang mid-stream */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
   return {
     url,
     port,
+    pid: child.pid!,
     stop: () => {
       stopping ??= (async () => {
         child.stdin.end();
