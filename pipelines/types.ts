@@ -1,4 +1,4 @@
-/** Contracts shared by every stage. See DESIGN.md, "Contracts". */
+/** Contracts shared by every stage. See docs/ARCHITECTURE.md, "Contracts". */
 
 /** How a source frame was fitted into the model input: image at top-left, scaled, padded. */
 export interface Letterbox {

@@ -7,9 +7,10 @@ import { parseEnvelope, verifyEnvelopeSignature, type ConfigEnvelope } from './s
 import type { TrustedKey } from './trustedKeys.js';
 
 /**
- * The checks a config push must pass, in this order (DESIGN.md, "Configuration"): size, envelope,
- * signature against the trusted keys **before** the payload is parsed (verifyPush), then parse,
- * schema, site id, version above the persisted high-water mark, expiry (checkVerifiedPush).
+ * The checks a config push must pass, in this order (README, "Fleet configuration", "Checks"):
+ * size, envelope, signature against the trusted keys **before** the payload is parsed
+ * (verifyPush), then parse, schema, site id, version above the persisted high-water mark, expiry
+ * (checkVerifiedPush).
  * Nothing here changes any state; the first failing check decides the reason.
  *
  * Until the signature holds, the bytes are anyone's: verifyPush does work linear in their size,

@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { AUDIT_FAILURE_REASONS } from './AuditLog.js';
 
 /**
- * Every metric the agent exports (DESIGN.md, "Metrics"). Base units (seconds), `_total` on
+ * Every metric the agent exports (README, "Metrics"). Base units (seconds), `_total` on
  * counters, label values from closed sets except camera, rule and model ids, which are bounded by
  * the site config.
  */
@@ -19,7 +19,7 @@ export type FrameOutcome = (typeof FRAME_OUTCOMES)[number];
 export const ALERT_OUTCOMES = ['published', 'failed'] as const;
 export type AlertOutcome = (typeof ALERT_OUTCOMES)[number];
 
-/** Results of a config push (DESIGN.md, "Configuration"); every one exists from start-up at 0. */
+/** Results of a config push (README, "Fleet configuration"); each exists from start-up at 0. */
 export const CONFIG_APPLY_RESULTS = ['applied', 'rejected', 'rolled_back'] as const;
 export type ConfigApplyResult = (typeof CONFIG_APPLY_RESULTS)[number];
 

@@ -1,6 +1,6 @@
 import type { CameraStatus } from '../../pipelines/stages.js';
 
-/** Payloads of the retained status topics (DESIGN.md, "MQTT interface"). */
+/** Payloads of the retained status topics (README, "MQTT interface"). */
 
 export interface SiteStatus {
   /** `degraded`: connected, but something on the delivery path needs attention (see `reasons`) */

@@ -1,7 +1,7 @@
 import { PublishError } from '../../pipelines/errors.js';
 
 /**
- * Topic names of the MQTT interface (DESIGN.md, "MQTT interface"). Built here and nowhere else so
+ * Topic names of the MQTT interface (README, "MQTT interface"). Built here and nowhere else so
  * the agent, the tests and the AsyncAPI description cannot drift apart.
  */
 

@@ -8,7 +8,7 @@ import {
 } from '../../../../agent/observe/metrics.js';
 
 describe('createAgentMetrics', () => {
-  it('registers every DESIGN.md metric under c5_agent_ with process metrics alongside', async () => {
+  it('registers every README metric under c5_agent_ with process metrics alongside', async () => {
     const metrics = createAgentMetrics({ siteId: 'site-a', version: '1.2.3', configVersion: 7 });
     const text = await metrics.registry.metrics();
     for (const name of [

@@ -13,7 +13,7 @@ import {
 } from '../../../../agent/publish/topics.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 
-describe('MQTT topics (DESIGN.md, "MQTT interface")', () => {
+describe('MQTT topics (README, "MQTT interface")', () => {
   it('builds every topic of the interface under the prefix', () => {
     expect(siteStatusTopic('c5', 'site-a')).toBe('c5/site-a/status');
     expect(cameraStatusTopic('c5', 'site-a', 'cam-1')).toBe('c5/site-a/cam-1/status');
