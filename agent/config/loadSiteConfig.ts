@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { parseSiteConfig, type SiteConfig } from '../../pipelines/config/siteConfig.js';
 import { ConfigError, toError } from '../../pipelines/errors.js';
+import { sha256Hex } from '../sha256Hex.js';
 import { readBoundedFile } from './readBoundedFile.js';
 import { resolveSecret } from './resolveSecret.js';
 
@@ -23,6 +23,8 @@ export interface LoadedSiteConfig {
 export interface LoadOptions {
   /** false leaves `env:`/`file:` references as written: replay reads a clip, not the camera, and needs no secret */
   readonly resolveSecrets?: boolean;
+  /** sha256 of the bytes the text was decoded from, when the caller already has it; default: hashed here */
+  readonly sha256?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export function parseSiteConfigText(text: string, source: string, env: NodeJS.Pr
   }
   return {
     config: resolve ? resolveSecrets(result.config, env) : result.config,
-    sha256: createHash('sha256').update(text).digest('hex'),
+    sha256: options.sha256 ?? sha256Hex(text),
     source,
   };
 }

@@ -10,7 +10,7 @@ import { ConfigApplier, type FleetLink, type FleetTarget, type PushOutcome } fro
 import type { ConfigState, PushOrigin } from './configState.js';
 import { DropFolder } from './DropFolder.js';
 import type { FleetStateStore } from './FleetStateStore.js';
-import { sha256Hex } from './parseConfigBytes.js';
+import { sha256Hex } from '../sha256Hex.js';
 import { loadTrustedKeys } from './trustedKeys.js';
 import { UnverifiedPushLimiter } from './UnverifiedPushLimiter.js';
 

@@ -1,7 +1,8 @@
 import { AgentError, toError } from '../../pipelines/errors.js';
 import type { LoadedSiteConfig } from '../config/loadSiteConfig.js';
 import { redactUrlsInText } from '../observe/logger.js';
-import { parseConfigBytes, sha256Hex } from './parseConfigBytes.js';
+import { sha256Hex } from '../sha256Hex.js';
+import { parseConfigBytes } from './parseConfigBytes.js';
 import { quoteUntrusted } from '../../pipelines/untrustedText.js';
 import { parseEnvelope, verifyEnvelopeSignature, type ConfigEnvelope } from './signing.js';
 import type { TrustedKey } from './trustedKeys.js';
@@ -155,7 +156,7 @@ export function checkVerifiedPush(verified: VerifiedEnvelope, checks: ContentChe
   const sha256 = sha256Hex(payload);
   let loaded: LoadedSiteConfig;
   try {
-    loaded = parseConfigBytes(payload, checks.source, checks.env);
+    loaded = parseConfigBytes(payload, checks.source, checks.env, sha256);
   } catch (error) {
     const code = error instanceof AgentError ? error.code : 'config_invalid';
     const reason: RejectReason = code === 'config_syntax' || code === 'secret_unresolved' ? code : 'config_invalid';

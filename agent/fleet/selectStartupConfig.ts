@@ -3,7 +3,8 @@ import { toError } from '../../pipelines/errors.js';
 import type { LoadedSiteConfig } from '../config/loadSiteConfig.js';
 import type { Logger } from '../observe/logger.js';
 import { FleetStateStore } from './FleetStateStore.js';
-import { parseConfigBytes, sha256Hex } from './parseConfigBytes.js';
+import { sha256Hex } from '../sha256Hex.js';
+import { parseConfigBytes } from './parseConfigBytes.js';
 
 export interface StartupConfig {
   readonly loaded: LoadedSiteConfig;
@@ -32,8 +33,9 @@ export function selectStartupConfig(bootstrap: LoadedSiteConfig, env: NodeJS.Pro
       return { loaded: bootstrap, store };
     }
     const payload = Buffer.from(stored.payload, 'base64');
-    if (sha256Hex(payload) !== stored.sha256) throw new Error(`payload does not match its sha256 ${stored.sha256}`);
-    const loaded = parseConfigBytes(payload, `${source} (version ${stored.version})`, env);
+    const sha256 = sha256Hex(payload);
+    if (sha256 !== stored.sha256) throw new Error(`payload does not match its sha256 ${stored.sha256}`);
+    const loaded = parseConfigBytes(payload, `${source} (version ${stored.version})`, env, sha256);
     if (loaded.config.site.id !== bootstrap.config.site.id) {
       throw new Error(`it is for site "${loaded.config.site.id}", the config file for "${bootstrap.config.site.id}"`);
     }

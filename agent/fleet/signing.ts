@@ -1,8 +1,9 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { formatIssues } from '../../pipelines/config/formatIssues.js';
 import { ConfigError } from '../../pipelines/errors.js';
 import { quoteUntrusted, UNTRUSTED_ECHO_CHARS } from '../../pipelines/untrustedText.js';
+import { sha256Hex } from '../sha256Hex.js';
 
 /**
  * The signed config envelope: `{payload, keyId, expiresAt?, sig}`. `payload` is the exact bytes
@@ -135,7 +136,7 @@ export function generateSigningKey(): SigningKeyPair {
 /** The default key id: stable for a key, so `keys generate` and `config sign` agree without flags. */
 export function fingerprintOf(key: KeyObject): string {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return `ed25519-${createHash('sha256').update(rawPublicKey(publicKey)).digest('hex').slice(0, 16)}`;
+  return `ed25519-${sha256Hex(rawPublicKey(publicKey)).slice(0, 16)}`;
 }
 
 export function readPrivateKey(pem: string, source: string): KeyObject {

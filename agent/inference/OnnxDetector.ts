@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
@@ -10,6 +9,7 @@ import { bgr24ToChw } from '../../pipelines/detect/preprocess.js';
 import type { DetectOptions, DetectTimings, Detector, ModelInfo } from '../../pipelines/stages.js';
 import type { Detection, Frame } from '../../pipelines/types.js';
 import type { Logger } from '../observe/logger.js';
+import { sha256Hex } from '../sha256Hex.js';
 
 export interface OnnxSessionOptions {
   readonly intraOpNumThreads?: number;
@@ -143,7 +143,7 @@ export class OnnxDetector implements Detector {
     } catch (error) {
       throw new ModelError('model_not_found', `cannot read model file ${modelPath}: ${String(error)}`, { cause: error });
     }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = sha256Hex(bytes);
     if (sha256 !== options.sha256 || !entry.sha256.includes(sha256)) {
       throw new ModelError(
         'digest_mismatch',

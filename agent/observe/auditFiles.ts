@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex } from './canonicalJson.js';
+import { sha256Hex } from '../sha256Hex.js';
 import type { AuditRef } from './auditRecord.js';
 
 /** The audit log's files on disk: one per UTC day, plus a checkpoint of the last synced record. */

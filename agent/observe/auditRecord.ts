@@ -1,5 +1,6 @@
 import { ObserveError } from '../../pipelines/errors.js';
-import { canonicalJson, canonicalMembers, joinMembers, sha256Hex } from './canonicalJson.js';
+import { sha256Hex } from '../sha256Hex.js';
+import { canonicalJson, canonicalMembers, joinMembers } from './canonicalJson.js';
 
 /**
  * One line of the audit log: `{seq, time, type, ...fields, prevHash, hash}`, where `hash` is

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * The one encoding the audit chain hashes: JSON with object keys sorted (by UTF-16 code units,
  * as Array.prototype.sort orders strings), no whitespace, keys whose value is `undefined`
@@ -36,8 +34,4 @@ export function canonicalMembers(object: Readonly<Record<string, unknown>>): Can
 
 export function joinMembers(members: readonly CanonicalMember[]): string {
   return `{${members.map((member) => member.text).join(',')}}`;
-}
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -6,7 +6,7 @@ import { FleetStateStore, writeFileAtomic } from '../../../../agent/fleet/FleetS
 import { selectStartupConfig } from '../../../../agent/fleet/selectStartupConfig.js';
 import { parseSiteConfigText } from '../../../../agent/config/loadSiteConfig.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
-import { sha256Hex } from '../../../../agent/fleet/parseConfigBytes.js';
+import { sha256Hex } from '../../../../agent/sha256Hex.js';
 
 const logger = createRootLogger({ level: 'silent' });
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'c5-fleet-state-'));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   checkPush,
   isUnverifiedReason,
@@ -12,8 +12,15 @@ import {
   type RejectedPush,
 } from '../../../../agent/fleet/checkPush.js';
 import { parseTrustedKeys } from '../../../../agent/fleet/trustedKeys.js';
+import * as sha256Module from '../../../../agent/sha256Hex.js';
 import { ConfigError } from '../../../../pipelines/errors.js';
 import { createSigner } from '../../../helpers/fleetSigner.js';
+
+// A pass-through spy: the real hash, with its inputs recorded, to count how often a push is hashed.
+vi.mock('../../../../agent/sha256Hex.js', async (importOriginal) => {
+  const real = await importOriginal<typeof sha256Module>();
+  return { sha256Hex: vi.fn(real.sha256Hex) };
+});
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const signer = createSigner('centre-1');
@@ -78,6 +85,17 @@ describe('checkPush', () => {
     const verdict = rejected(run());
     expect(verdict.reason).toBe(reason);
     expect(verdict.message).toMatch(message);
+  });
+
+  it('hashes the config payload once per push, accepted or rejected after the signature', () => {
+    const hashed = vi.mocked(sha256Module.sha256Hex);
+    const payloadHashes = (text: string): number =>
+      hashed.mock.calls.filter(([data]) => (typeof data === 'string' ? data : Buffer.from(data).toString()) === text).length;
+    for (const [yaml, ok] of [[siteYaml(6), true], [siteYaml(6, { site: 'site-b' }), false], [siteYaml(6) + 'cameras: [\n', false]] as const) {
+      hashed.mockClear();
+      expect(check(signer.push(yaml)).ok).toBe(ok);
+      expect(payloadHashes(yaml)).toBe(1);
+    }
   });
 
   it('rejects a tampered payload before reading it', () => {
