@@ -1,7 +1,7 @@
 /**
  * Exponential backoff shared by everything that retries (decoder restarts, broker reconnects,
  * refused publishes): `minMs` doubling per consecutive failure (`attempt`, 0-based), capped at
- * `maxMs`. Callers add their own jitter on top.
+ * `maxMs`. Callers that wait take backoffDelayMs, which adds the jitter.
  */
 export function cappedExponentialMs(attempt: number, minMs: number, maxMs: number): number {
   const ceiling = Math.max(minMs, maxMs);
@@ -10,12 +10,14 @@ export function cappedExponentialMs(attempt: number, minMs: number, maxMs: numbe
 }
 
 /**
- * Reconnect delay with "equal jitter" (between half and all of the capped value). Thousands of
- * agents lose the same broker node at the same moment; without jitter they would all come back in
- * the same millisecond, every time.
+ * The retry delay with jitter: the capped value less up to `jitter` of it, so between
+ * `(1 - jitter)` and all of it (`random()` 1 gives the full value, 0 the least). The default 0.5
+ * is "equal jitter". Thousands of agents lose the same broker node at the same moment; without
+ * jitter they would all come back in the same millisecond, every time.
  */
-export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random, jitter = 0.5): number {
   const capped = cappedExponentialMs(attempt, minMs, maxMs);
   const r = Math.min(1, Math.max(0, random()));
-  return Math.round(capped / 2 + (capped / 2) * r);
+  const spread = Math.min(1, Math.max(0, jitter));
+  return Math.round(capped * (1 - spread) + capped * spread * r);
 }

@@ -1,4 +1,4 @@
-import { cappedExponentialMs } from '../backoff.js';
+import { backoffDelayMs } from '../backoff.js';
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import type { Clock, Timer } from '../clock.js';
 import { redactUrl, redactUrlsInText, type Logger } from '../observe/logger.js';
@@ -28,7 +28,7 @@ export interface FfmpegFrameSourceDeps {
   clock: Clock;
   logger: Logger;
   spawn?: typeof nodeSpawn;
-  /** jitter source, 0 <= r < 1; tests pass () => 0 for exact delays */
+  /** jitter source, 0 <= r <= 1 (backoffDelayMs); tests pass () => 1 for exact delays */
   random?: () => number;
   timings?: Partial<IngestTimings>;
   /** what `source.hwDecode: auto` chooses from (probeHwDecode.ts); without it auto decodes in software */
@@ -364,9 +364,7 @@ export class FfmpegFrameSource implements FrameSource {
     if (run.firstFrameAt !== undefined && now - run.firstFrameAt >= this.timings.healthyResetMs) this.attempt = 0;
     this.attempt += 1;
     const { initialBackoffMs, maxBackoffMs, jitter } = this.timings;
-    const base = cappedExponentialMs(this.attempt - 1, initialBackoffMs, maxBackoffMs);
-    const r = Math.min(Math.max(this.random(), 0), 1);
-    const delayMs = Math.round(base * (1 - jitter * r));
+    const delayMs = backoffDelayMs(this.attempt - 1, initialBackoffMs, maxBackoffMs, this.random, jitter);
     const info = { cameraId: this.cameraId, reason: run.ending.reason, delayMs, attempt: this.attempt };
     this.log.info(info, 'restarting ffmpeg after backoff');
     this.notify((listener) => listener.onRestart(info));

@@ -57,7 +57,7 @@ export function startSource(options: {
     inputHeight: INPUT,
     clock: systemClock,
     logger,
-    random: options.random ?? (() => 0),
+    random: options.random ?? (() => 1),
     timings: options.timings ?? {},
     ...options.deps,
   });

@@ -21,6 +21,13 @@ describe('backoffDelayMs', () => {
     );
   });
 
+  it('takes a smaller jitter share: a decoder restart waits between 80% and all of the capped delay', () => {
+    expect(backoffDelayMs(2, 1_000, 30_000, () => 1, 0.2)).toBe(4_000);
+    expect(backoffDelayMs(2, 1_000, 30_000, () => 0.5, 0.2)).toBe(3_600);
+    expect(backoffDelayMs(2, 1_000, 30_000, () => 0, 0.2)).toBe(3_200);
+    expect(backoffDelayMs(2, 1_000, 30_000, () => 0, 0)).toBe(4_000);
+  });
+
   it('stays finite for huge attempt counts and tolerates a max below the min', () => {
     expect(backoffDelayMs(10_000, 1_000, 30_000, () => 1)).toBe(30_000);
     expect(backoffDelayMs(3, 5_000, 1_000, () => 1)).toBe(5_000);

@@ -100,7 +100,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     clock,
     logger: createRootLogger({ level: 'debug', destination: { write: (l: string) => void logs.push(l) } }),
     spawn: fakeSpawn,
-    random: () => options.random ?? 0,
+    random: () => options.random ?? 1,
     timings: options.timings ?? {},
     ...options.deps,
   });
