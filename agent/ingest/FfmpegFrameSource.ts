@@ -9,7 +9,7 @@ import type { CameraState, CameraStatus, FrameSource, FrameSourceListener } from
 import type { Frame, Letterbox } from '../../pipelines/types.js';
 import { computeLetterbox } from '../../pipelines/detect/letterbox.js';
 import { buildFfmpegArgs, ioTimeoutMs, isNetworkInput, parseInputVideoCodec, parseInputVideoSize } from './ffmpegArgs.js';
-import { classifyExit, LineSplitter, RateLimitedLog, stderrLevel, type Failure } from './ffmpegStderr.js';
+import { classifyExit, FfmpegStderrLog, LineSplitter, stderrLevel, type Failure } from './ffmpegStderr.js';
 import { FrameCutter } from './FrameCutter.js';
 import { FramePool } from './FramePool.js';
 import { HardwareDecoding } from './HardwareDecoding.js';
@@ -75,7 +75,7 @@ export class FfmpegFrameSource implements FrameSource {
   private readonly deps: FfmpegFrameSourceDeps;
   private readonly timings: IngestTimings;
   private readonly log: Logger;
-  private readonly stderrLog: RateLimitedLog;
+  private readonly stderrLog: FfmpegStderrLog;
   private readonly spawnFn: typeof nodeSpawn;
   private readonly random: () => number;
   private readonly frameBytes: number;
@@ -101,7 +101,7 @@ export class FfmpegFrameSource implements FrameSource {
     this.cameraId = deps.camera.id;
     this.timings = { ...DEFAULT_INGEST_TIMINGS, ...deps.timings };
     this.log = deps.logger.child({ component: 'ingest', camera: deps.camera.id });
-    this.stderrLog = new RateLimitedLog(this.log, this.timings.stderrLinesPerWindow, this.timings.stderrWindowMs);
+    this.stderrLog = new FfmpegStderrLog(this.log, { clock: deps.clock, linesPerWindow: this.timings.stderrLinesPerWindow, windowMs: this.timings.stderrWindowMs });
     this.spawnFn = deps.spawn ?? nodeSpawn;
     this.random = deps.random ?? Math.random;
     this.frameBytes = inputWidth * inputHeight * 3;
@@ -275,7 +275,7 @@ export class FfmpegFrameSource implements FrameSource {
       run.header += `${line}\n`;
       if (line.includes('Video:')) this.learnSourceSize(run);
     }
-    this.stderrLog.line(this.deps.clock.now(), stderrLevel(line), line);
+    this.stderrLog.line(stderrLevel(line), line);
   }
 
   private learnSourceSize(run: Run): void {

@@ -1,8 +1,10 @@
+import type { Clock } from '../clock.js';
 import type { Logger } from '../observe/logger.js';
+import { RateLimitedLog } from '../observe/RateLimitedLog.js';
 
 /**
  * Reading ffmpeg's stderr: splitting it into lines, logging it without flooding, and turning its
- * last words into a machine-readable offline reason. Pure apart from the logger it is given.
+ * last words into a machine-readable offline reason. Pure apart from the logger and clock it is given.
  */
 
 /** Splits a text stream into lines; ffmpeg ends progress lines with a bare '\r'. */
@@ -25,33 +27,30 @@ export class LineSplitter {
   }
 }
 
+const STDERR_KEY = 'ffmpeg-stderr';
+
 /**
- * At most `limit` lines per window; the rest are counted and reported once the window turns, so
- * a camera that spams decode errors costs one log line per window, not thousands.
+ * ffmpeg's stderr lines through the shared RateLimitedLog: at most `linesPerWindow` per window,
+ * so a camera that spams decode errors costs a few log lines per window, not thousands; the count
+ * of the rest goes on a line of its own, before the next line that is let through.
  */
-export class RateLimitedLog {
-  private windowStart: number | undefined;
-  private logged = 0;
-  private suppressed = 0;
+export class FfmpegStderrLog {
+  private readonly limiter: RateLimitedLog;
+  private readonly windowMs: number;
 
   constructor(
     private readonly logger: Logger,
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
+    options: { readonly clock: Clock; readonly linesPerWindow: number; readonly windowMs: number },
+  ) {
+    this.windowMs = options.windowMs;
+    this.limiter = new RateLimitedLog({ clock: options.clock, intervalMs: options.windowMs, linesPerInterval: options.linesPerWindow });
+  }
 
-  line(now: number, level: 'debug' | 'info' | 'warn', text: string): void {
-    if (this.windowStart === undefined || now - this.windowStart >= this.windowMs) {
-      this.reportSuppressed();
-      this.windowStart = now;
-      this.logged = 0;
-    }
-    if (this.logged < this.limit) {
-      this.logged += 1;
-      this.logger[level]({ ffmpeg: text }, 'ffmpeg stderr');
-    } else {
-      this.suppressed += 1;
-    }
+  line(level: 'debug' | 'info' | 'warn', text: string): void {
+    const admitted = this.limiter.admit(STDERR_KEY);
+    if (!admitted) return;
+    this.logSuppressed(admitted.suppressed);
+    this.logger[level]({ ffmpeg: text }, 'ffmpeg stderr');
   }
 
   /**
@@ -59,10 +58,12 @@ export class RateLimitedLog {
    * the offline message; the window is kept, so a restart loop cannot reset the budget.
    */
   reportSuppressed(): void {
-    if (this.suppressed > 0) {
-      this.logger.warn({ suppressed: this.suppressed, windowMs: this.windowMs }, 'ffmpeg stderr lines suppressed by rate limit');
-    }
-    this.suppressed = 0;
+    this.logSuppressed(this.limiter.takeSuppressed(STDERR_KEY));
+  }
+
+  private logSuppressed(suppressed: number): void {
+    if (suppressed === 0) return;
+    this.logger.warn({ suppressed, windowMs: this.windowMs }, 'ffmpeg stderr lines suppressed by rate limit');
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifyExit, LineSplitter, RateLimitedLog, stderrLevel, type FailureInput } from '../../../../agent/ingest/ffmpegStderr.js';
+import { classifyExit, FfmpegStderrLog, LineSplitter, stderrLevel, type FailureInput } from '../../../../agent/ingest/ffmpegStderr.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
+import { ManualClock } from '../../../helpers/manualClock.js';
 
 function input(lines: string[], extra: Partial<FailureInput> = {}): FailureInput {
   return { lines, exitCode: 1, signal: null, network: false, sawStreamInfo: false, elapsedMs: 100, ioTimeoutMs: 1000, ...extra };
@@ -68,16 +69,22 @@ describe('LineSplitter', () => {
   });
 });
 
-describe('RateLimitedLog', () => {
+describe('FfmpegStderrLog', () => {
   it('logs at most N lines per window and then reports how many were suppressed', () => {
     const lines: Array<{ msg: string; suppressed?: number; ffmpeg?: string }> = [];
     const logger = createRootLogger({ level: 'debug', destination: { write: (l: string) => void lines.push(JSON.parse(l)) } });
-    const log = new RateLimitedLog(logger, 3, 10_000);
-    for (let i = 0; i < 10; i += 1) log.line(1_000 + i, 'warn', `line ${i}`);
+    const clock = new ManualClock(1_000);
+    const log = new FfmpegStderrLog(logger, { clock, linesPerWindow: 3, windowMs: 10_000 });
+    for (let i = 0; i < 10; i += 1) {
+      log.line('warn', `line ${i}`);
+      clock.advance(1);
+    }
     expect(lines.map((l) => l.ffmpeg)).toEqual(['line 0', 'line 1', 'line 2']);
     log.reportSuppressed(); // a run ended: the count is reported, but the window's budget stays spent
-    log.line(5_000, 'warn', 'same window');
-    log.line(11_000, 'warn', 'next window');
+    clock.advance(5_000 - 1_010);
+    log.line('warn', 'same window');
+    clock.advance(6_000);
+    log.line('warn', 'next window');
     expect(lines.slice(3).map((l) => l.suppressed ?? l.ffmpeg)).toEqual([7, 1, 'next window']);
   });
 
