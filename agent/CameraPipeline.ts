@@ -11,6 +11,7 @@ import { InferenceScheduler, type InferenceLane, type InferenceResult } from './
 import { PAD_VALUE } from './ingest/ffmpegArgs.js';
 import type { DecisionRecorder } from './observe/DecisionRecorder.js';
 import type { Logger } from './observe/logger.js';
+import { RateLimitedLog } from './observe/RateLimitedLog.js';
 import type { AlertOutcome, FrameOutcome, Stage } from './observe/metrics.js';
 
 
@@ -64,10 +65,12 @@ export class CameraPipeline {
   private readonly motionGate: MotionGate;
   private stopped = false;
   private startTimer: Timer | undefined;
-  private lastFailureLog = 0;
+  /** one 'frame processing failed' line per 10 s at most: a broken model would otherwise log at the frame rate */
+  private readonly failureLog: RateLimitedLog;
 
   constructor(deps: CameraPipelineDeps) {
     this.deps = deps;
+    this.failureLog = new RateLimitedLog({ clock: deps.clock, intervalMs: 10_000 });
     this.ruleTypes = new Map(deps.camera.rules.map((rule) => [rule.id, rule]));
     this.motionGate = new MotionGate(deps.camera.motion);
     const scheduler = deps.scheduler ?? new InferenceScheduler({ detector: deps.detector, logger: deps.logger });
@@ -201,11 +204,8 @@ export class CameraPipeline {
       }
     } catch (error) {
       this.countFrame('failed');
-      // One line per 10 s at most: a broken model would otherwise log at the frame rate.
-      if (clock.now() - this.lastFailureLog > 10_000) {
-        this.lastFailureLog = clock.now();
-        this.deps.logger.error({ err: toError(error), frameSeq: frame.seq }, 'frame processing failed');
-      }
+      const admitted = this.failureLog.admit('frame_failed');
+      if (admitted) this.deps.logger.error({ err: toError(error), frameSeq: frame.seq, ...admitted }, 'frame processing failed');
     }
   }
 

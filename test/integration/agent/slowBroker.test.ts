@@ -124,18 +124,29 @@ cameras:
   });
 
   it('keeps handling every frame and storing alerts, then delivers them once the broker answers again', async () => {
+    // The same agent over two equal windows, the broker answering in the first and frozen in the
+    // second: the machine's load, not the broker, sets the frame rate, so the windows are compared.
+    const windowMs = 4_000;
+    const snapshot = async () => ({ processed: await processed(), dropped: await dropped(), stored: await stored(), acknowledged: await acknowledged() });
+    const start = await snapshot();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const before = await snapshot();
     proxy.freeze();
-    const before = { processed: await processed(), dropped: await dropped(), stored: await stored(), acknowledged: await acknowledged() };
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const during = { processed: await processed(), dropped: await dropped(), stored: await stored(), acknowledged: await acknowledged() };
-    // 5 s at 5 fps: frames kept flowing through the model, none replaced by a newer one
-    expect(during.processed - before.processed).toBeGreaterThanOrEqual(15);
-    expect(during.dropped).toBe(before.dropped);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const during = await snapshot();
+    const open = { processed: before.processed - start.processed, dropped: before.dropped - start.dropped };
+    const frozen = { processed: during.processed - before.processed, dropped: during.dropped - before.dropped };
+    console.info(`frames processed/dropped in ${windowMs} ms: broker answering ${open.processed}/${open.dropped}, frozen ${frozen.processed}/${frozen.dropped}`);
+    // Frames kept flowing through the model at the open window's pace (a pipeline waiting on the
+    // broker would stop at its first alert and drop the rest), and no more were replaced by a newer one.
+    expect(open.processed).toBeGreaterThan(5);
+    expect(frozen.processed).toBeGreaterThanOrEqual(0.7 * open.processed);
+    expect(frozen.dropped).toBeLessThanOrEqual(open.dropped + 0.2 * open.processed);
     // alerts went on being stored, and none was acknowledged through the frozen link
     expect(during.stored).toBeGreaterThan(before.stored);
     expect(during.acknowledged).toBe(before.acknowledged);
 
     proxy.thaw();
     await waitFor('the stored alerts to be acknowledged', async () => (await acknowledged()) >= during.stored - before.stored + before.acknowledged, 20_000);
-  });
+  }, 40_000);
 });
