@@ -8,6 +8,7 @@ import type { Detection, Frame } from '../../pipelines/types.js';
 import { backoffDelayMs } from '../backoff.js';
 import { systemClock, type Clock, type Timer } from '../clock.js';
 import type { Logger } from '../observe/logger.js';
+import { RateLimitedLog } from '../observe/RateLimitedLog.js';
 import type { DetectorWorkerData, FromWorker, ToWorker } from './detectorWorkerProtocol.js';
 import type { LoadDetectorOptions } from './loadDetector.js';
 import { packageRoot } from './modelFiles.js';
@@ -20,6 +21,7 @@ const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 30_000;
 /** A model that cannot load fails every restart; one log line a minute says so. */
 const RESTART_FAILURE_LOG_INTERVAL_MS = 60_000;
+const RESTART_FAILED_KEY = 'restart_failed';
 
 type Ready = Extract<FromWorker, { type: 'ready' }>;
 
@@ -114,14 +116,14 @@ export class WorkerDetector implements Detector {
   private restartTimer: Timer | undefined;
   /** a replacement thread still loading its model */
   private spawning: SpawnedWorker | undefined;
-  private lastFailureLogAt = Number.NEGATIVE_INFINITY;
-  private unloggedFailures = 0;
+  private readonly failureLog: RateLimitedLog;
 
   private constructor(spawned: SpawnedWorker, ready: Ready, settings: { script: string; data: DetectorWorkerData; clock: Clock; metrics: WorkerDetectorMetrics | undefined; logger: Logger }) {
     this.model = ready.model;
     this.script = settings.script;
     this.data = settings.data;
     this.clock = settings.clock;
+    this.failureLog = new RateLimitedLog({ clock: settings.clock, intervalMs: RESTART_FAILURE_LOG_INTERVAL_MS });
     this.metrics = settings.metrics;
     this.log = settings.logger.child({ component: 'detector', model: ready.model.name });
     // From start-up at 0, so rate() and increase() see the first restart.
@@ -274,21 +276,15 @@ export class WorkerDetector implements Detector {
       return;
     }
     this.attach(spawned, ready);
-    this.lastFailureLogAt = Number.NEGATIVE_INFINITY;
-    this.unloggedFailures = 0;
+    this.failureLog.reset(RESTART_FAILED_KEY);
     this.metrics?.inferenceWorkerRestartsTotal.inc({ model: this.model.name });
     this.log.info({ attempts: this.restartStreak }, 'inference thread restarted');
   }
 
   private restartFailed(error: Error): void {
     const restartInMs = this.scheduleRestart();
-    const now = this.clock.now();
-    if (now - this.lastFailureLogAt < RESTART_FAILURE_LOG_INTERVAL_MS) {
-      this.unloggedFailures += 1;
-      return;
-    }
-    this.log.error({ err: error, restartInMs, failedAttempts: this.restartStreak - 1, unloggedFailures: this.unloggedFailures }, 'inference thread could not be restarted; retrying');
-    this.lastFailureLogAt = now;
-    this.unloggedFailures = 0;
+    const admitted = this.failureLog.admit(RESTART_FAILED_KEY);
+    if (!admitted) return;
+    this.log.error({ err: error, restartInMs, failedAttempts: this.restartStreak - 1, unloggedFailures: admitted.suppressed }, 'inference thread could not be restarted; retrying');
   }
 }

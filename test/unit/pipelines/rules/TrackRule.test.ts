@@ -203,6 +203,10 @@ describe('TrackRule', () => {
     expect(closed.map((d) => d.event)).toEqual([{ zoneId: 'a', count: 1 }, { zoneId: 'b', count: 2 }]);
     expect(h.rule.close(h.clock.now())).toEqual([]);
     expect(h.frame([], [person(1)])).toEqual([]);
+    // a track seen again gets a fresh condition, not the replaced rule's state
+    h.say(2, holds('k1', 'b'));
+    expect(h.frame([person(2)])).toEqual(['#2 start matched']);
+    expect(h.created).toEqual([1, 2, 3, 2]);
   });
 
   describe('with a schedule armed 08:00 to 18:00 UTC', () => {
