@@ -1,4 +1,4 @@
-import type { Box, Point } from '../types.js';
+import type { Box, Point } from './types.js';
 
 /** Bottom-centre of a box: where a person's feet or a vehicle's wheels touch the ground. */
 export function anchorOf(box: Box): Point {

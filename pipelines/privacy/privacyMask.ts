@@ -1,4 +1,4 @@
-import { anchorOf, pointInPolygon } from '../rules/geometry.js';
+import { anchorOf, pointInPolygon } from '../geometry.js';
 import type { Detection, Letterbox, Point } from '../types.js';
 
 /** A privacy mask: a polygon in normalised source coordinates. */

@@ -2,7 +2,7 @@ import type { RuleConfig } from '../config/siteConfig.js';
 import { maskContaining, type MaskPolygon } from '../privacy/privacyMask.js';
 import type { DecisionReason, Track } from '../types.js';
 import type { DecisionValues } from './EventLifecycle.js';
-import { anchorOf, boxArea, median } from './geometry.js';
+import { anchorOf, boxArea, median } from '../geometry.js';
 import type { Schedule } from './schedule.js';
 
 export interface FilterVerdict {

@@ -1,5 +1,5 @@
 import type { Point } from '../types.js';
-import { pointInPolygon } from './geometry.js';
+import { pointInPolygon } from '../geometry.js';
 
 /**
  * Whether one object is in a zone, with inertia: the anchor must be seen on the other side for

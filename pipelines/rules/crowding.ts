@@ -1,7 +1,7 @@
 import type { CrowdingRule } from '../config/rulesSchema.js';
 import type { Decision, EventFacts, Track } from '../types.js';
 import { EventLifecycle, type DecisionValues } from './EventLifecycle.js';
-import { anchorOf, pointInPolygon } from './geometry.js';
+import { anchorOf, pointInPolygon } from '../geometry.js';
 import type { PolicyInput, RuleContext, RuleEvaluator } from './RuleEvaluator.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { LineCrossingRule } from '../config/rulesSchema.js';
 import type { CrossingDirection, Point } from '../types.js';
-import { anchorOf, segmentsIntersect, signedDistanceToLine } from './geometry.js';
+import { anchorOf, segmentsIntersect, signedDistanceToLine } from '../geometry.js';
 import type { RuleContext, RuleEvaluator } from './RuleEvaluator.js';
 import type { ConditionResult } from './TrackCondition.js';
 import { TrackRule } from './TrackRule.js';

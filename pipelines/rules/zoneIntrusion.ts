@@ -1,5 +1,5 @@
 import type { ZoneIntrusionRule } from '../config/rulesSchema.js';
-import { anchorOf } from './geometry.js';
+import { anchorOf } from '../geometry.js';
 import type { RuleContext, RuleEvaluator } from './RuleEvaluator.js';
 import { TrackRule } from './TrackRule.js';
 import { ZoneMembership } from './ZoneMembership.js';

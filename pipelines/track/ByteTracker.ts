@@ -1,4 +1,4 @@
-import { anchorOf, iou } from '../rules/geometry.js';
+import { anchorOf, iou } from '../geometry.js';
 import type { Tracker } from '../stages.js';
 import type { Box, Detection, Point, Track } from '../types.js';
 import { linearAssignment } from './linearAssignment.js';

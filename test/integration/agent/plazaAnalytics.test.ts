@@ -13,7 +13,7 @@ import { createRootLogger } from '../../../agent/observe/logger.js';
 import { alertSchema, type Alert } from '../../../pipelines/alerts.js';
 import type { CameraConfig } from '../../../pipelines/config/siteConfig.js';
 import { RulePolicy } from '../../../pipelines/policy.js';
-import { anchorOf, pointInPolygon } from '../../../pipelines/rules/geometry.js';
+import { anchorOf, pointInPolygon } from '../../../pipelines/geometry.js';
 import type { FrameSource, FrameSourceListener, Tracker } from '../../../pipelines/stages.js';
 import { ByteTracker } from '../../../pipelines/track/ByteTracker.js';
 import { trackerOptionsFor } from '../../../pipelines/track/trackerOptions.js';

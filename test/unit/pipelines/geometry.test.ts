@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anchorOf, iou, median, pointInPolygon, segmentsIntersect, signedDistanceToLine } from '../../../../pipelines/rules/geometry.js';
-import type { Box, Point } from '../../../../pipelines/types.js';
+import { anchorOf, iou, median, pointInPolygon, segmentsIntersect, signedDistanceToLine } from '../../../pipelines/geometry.js';
+import type { Box, Point } from '../../../pipelines/types.js';
 
 const square: Point[] = [
   [0.2, 0.2],

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { computeLetterbox } from '../../../../pipelines/detect/letterbox.js';
 import { PrivacyMasker } from '../../../../pipelines/privacy/PrivacyMasker.js';
 import { dropMaskedDetections, fillMaskedPixels, rasteriseMasks, type MaskPolygon } from '../../../../pipelines/privacy/privacyMask.js';
-import { pointInPolygon } from '../../../../pipelines/rules/geometry.js';
+import { pointInPolygon } from '../../../../pipelines/geometry.js';
 import type { Detection, Frame, Letterbox, Point } from '../../../../pipelines/types.js';
 
 const PAD = 114;
