@@ -8,7 +8,7 @@ import { ConfigApplier, type FleetTarget, type PushOutcome } from './fleet/Confi
 import { ConfigFileReload } from './fleet/ConfigFileReload.js';
 import { FleetManager } from './fleet/FleetManager.js';
 import { selectStartupConfig } from './fleet/selectStartupConfig.js';
-import { openDetector } from './inference/loadDetector.js';
+import { openDetector } from './inference/openDetector.js';
 import { FfmpegFrameSource } from './ingest/FfmpegFrameSource.js';
 import { resolveFfmpegPath } from './ingest/resolveFfmpegPath.js';
 import { probeHwDecodeCapabilities } from './ingest/probeHwDecode.js';

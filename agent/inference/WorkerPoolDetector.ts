@@ -1,5 +1,5 @@
 import { ModelError, toError } from '../../pipelines/errors.js';
-import type { DetectOptions, DetectTimings, Detector, ModelInfo } from '../../pipelines/stages.js';
+import type { DetectOptions, DetectTimings, ModelInfo } from '../../pipelines/stages.js';
 import type { Detection, Frame } from '../../pipelines/types.js';
 import type { Clock } from '../clock.js';
 import type { PipelinedDetector } from './InferenceScheduler.js';
