@@ -1,7 +1,7 @@
 import { AUDIT_CHECKPOINT_SCHEMA_NAME, type AuditCheckpoint } from '../../pipelines/auditCheckpoint.js';
 import { toError } from '../../pipelines/errors.js';
 import type { Clock, Timer } from '../clock.js';
-import type { PublishOptions } from '../publish/MqttLink.js';
+import type { MessagePublisher, PublishOptions } from '../MessagePublisher.js';
 import { signAuditCheckpoint } from './auditCheckpointSignature.js';
 import type { AuditRef } from './auditRecord.js';
 import type { CheckpointKey } from './checkpointKey.js';
@@ -15,7 +15,7 @@ export interface AuditCheckpointsDeps {
   /** `{prefix}/{site}/audit/checkpoint` */
   readonly topic: string;
   /** the agent's MQTT link: QoS 1 is held while the broker is away and sent on reconnect */
-  readonly link: { publish(topic: string, payload: string, options: PublishOptions): Promise<void> };
+  readonly link: MessagePublisher;
   readonly intervalMs: number;
   readonly clock: Clock;
   readonly logger: Logger;

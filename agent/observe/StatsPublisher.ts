@@ -3,7 +3,7 @@ import type { AuditCheckpoint } from '../../pipelines/auditCheckpoint.js';
 import { toError } from '../../pipelines/errors.js';
 import { buildStatsMessage, STATS_SCHEMA_NAME, type HistogramReading, type MetricsReading } from '../../pipelines/statsMessage.js';
 import type { Clock, Timer } from '../clock.js';
-import type { PublishOptions } from '../publish/MqttLink.js';
+import type { MessagePublisher, PublishOptions } from '../MessagePublisher.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 
@@ -15,7 +15,7 @@ export type StatsMetrics = Pick<
 export interface StatsPublisherDeps {
   readonly metrics: StatsMetrics;
   /** the agent's MQTT link; QoS 0 is refused (and counted) while disconnected */
-  readonly link: { publish(topic: string, payload: string, options: PublishOptions): Promise<void> };
+  readonly link: MessagePublisher;
   /** `{prefix}/{site}/stats` */
   readonly topic: string;
   readonly siteId: string;

@@ -3,6 +3,7 @@ import type { SiteConfig } from '../../pipelines/config/siteConfig.js';
 import { PublishError, toError } from '../../pipelines/errors.js';
 import type { CameraStatus } from '../../pipelines/stages.js';
 import type { Clock } from '../clock.js';
+import type { MessagePublisher, PublishOptions, PublishProperties } from '../MessagePublisher.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import type { Logger } from '../observe/logger.js';
 import type { SecretScrubber } from '../observe/SecretScrubber.js';
@@ -10,22 +11,16 @@ import { BrokerFailover } from './BrokerFailover.js';
 import { ConnectionSignal, type ConnectionListener } from './ConnectionSignal.js';
 import { mqttClientOptions } from './mqttClientOptions.js';
 import { brokerEndpoint, describeConnectionError, PublishRefusedError, reasonName } from './mqttWire.js';
-import { OutgoingQueue, type AckOutcome, type OutgoingMessage, type PublishProperties } from './OutgoingQueue.js';
+import { OutgoingQueue, type AckOutcome, type OutgoingMessage } from './OutgoingQueue.js';
 import { SiteStatusTracker, type StatusMessage } from './SiteStatusTracker.js';
 import { Subscriptions, type MessageHandler } from './Subscriptions.js';
 import { withTimeout } from './timing.js';
 import type { TlsMaterial } from './tlsFiles.js';
 
 export { PublishRefusedError } from './mqttWire.js';
-export type { PublishProperties } from './OutgoingQueue.js';
+export type { PublishOptions, PublishProperties } from '../MessagePublisher.js';
 export type { MessageHandler } from './Subscriptions.js';
 export type MqttSettings = SiteConfig['mqtt'];
-
-export interface PublishOptions {
-  readonly qos: 0 | 1;
-  readonly retain: boolean;
-  readonly properties?: PublishProperties;
-}
 
 export interface MqttLinkDeps {
   /** username/password already resolved from their secret references */
@@ -65,7 +60,7 @@ const DEFAULT_RECEIVE_MAXIMUM = 65_535;
  * with a retained birth / Last Will pair, and holds QoS 1 messages in memory while the broker is
  * away so that their promises resolve on PUBACK after a reconnect instead of failing.
  */
-export class MqttLink {
+export class MqttLink implements MessagePublisher {
   private readonly deps: MqttLinkDeps;
   private readonly log: Logger;
   private readonly failover: BrokerFailover;

@@ -1,6 +1,4 @@
-import type { IPublishPacket } from 'mqtt';
-
-export type PublishProperties = NonNullable<IPublishPacket['properties']>;
+import type { PublishProperties } from '../MessagePublisher.js';
 
 export interface OutgoingMessage {
   readonly topic: string;

@@ -1,6 +1,6 @@
 import { ALERT_SCHEMA_NAME, alertSchema, type Alert } from '../../pipelines/alerts.js';
 import { PublishError } from '../../pipelines/errors.js';
-import type { PublishProperties } from './OutgoingQueue.js';
+import type { PublishProperties } from '../MessagePublisher.js';
 import type { OutboxRecord } from './Outbox.js';
 import { cameraAlertsTopic } from './topics.js';
 
