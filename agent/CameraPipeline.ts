@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildAlert, type AlertContext } from '../pipelines/alerts.js';
 import type { CameraConfig } from '../pipelines/config/siteConfig.js';
+import { PAD_VALUE } from '../pipelines/detect/letterbox.js';
 import { toError } from '../pipelines/errors.js';
 import type { AlertSink, CameraStatus, DetectTimings, Detector, FrameSource, Policy, Tracker } from '../pipelines/stages.js';
 import type { Decision, Frame, Track } from '../pipelines/types.js';
@@ -8,7 +9,6 @@ import { PrivacyMasker } from '../pipelines/privacy/PrivacyMasker.js';
 import { MotionGate } from '../pipelines/motion/MotionGate.js';
 import type { Clock, Timer } from './clock.js';
 import { InferenceScheduler, type InferenceLane, type InferenceResult } from './inference/InferenceScheduler.js';
-import { PAD_VALUE } from './ingest/ffmpegArgs.js';
 import type { DecisionRecorder } from './observe/DecisionRecorder.js';
 import type { Logger } from './observe/logger.js';
 import { RateLimitedLog } from './observe/RateLimitedLog.js';

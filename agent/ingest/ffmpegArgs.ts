@@ -1,4 +1,5 @@
 import type { CameraConfig } from '../../pipelines/config/siteConfig.js';
+import { PAD_VALUE } from '../../pipelines/detect/letterbox.js';
 import type { HwDecodePlan } from './hwDecode.js';
 
 /**
@@ -7,9 +8,8 @@ import type { HwDecodePlan } from './hwDecode.js';
  * handling so the exact command line is unit-tested without spawning anything.
  */
 
-/** Model padding colour: 114 in every channel, as YOLO-family models are trained with. */
-export const PAD_VALUE = 114;
-const PAD_COLOR = '0x727272';
+/** ffmpeg's spelling of PAD_VALUE in every channel: 0x727272. */
+const PAD_COLOR = `0x${PAD_VALUE.toString(16).padStart(2, '0').repeat(3)}`;
 
 /** `rtsp`: rtsp(s)://; `url`: any other scheme:// (http(s), srt, udp, ...); `file`: a path. */
 export type InputKind = 'rtsp' | 'url' | 'file';

@@ -177,6 +177,7 @@ export class MqttLink implements MessagePublisher {
     if (this.queue.userPending >= this.maxPending) {
       this.droppedInOutage += 1;
       this.countFailure('queue_full');
+      // Not RateLimitedLog: one line per outage, and the total on the next CONNACK (onConnect).
       if (this.droppedInOutage === 1) {
         this.log.warn({ topic, maxPending: this.maxPending }, 'publish queue full; dropping new messages until the broker is back');
       }

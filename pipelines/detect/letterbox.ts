@@ -1,6 +1,12 @@
 import type { Box, Letterbox } from '../types.js';
 
 /**
+ * The colour of the letterbox padding, 114 in every channel, as YOLO-family models are trained
+ * with. Part of the model-input contract: ffmpeg pads with it, privacy masks are painted with it.
+ */
+export const PAD_VALUE = 114;
+
+/**
  * The letterbox geometry: the source is scaled to fit the model input keeping its aspect ratio,
  * placed at the top-left, and padded on the right and bottom. The scaled size is rounded the way
  * ffmpeg's `scale=W:H:force_original_aspect_ratio=decrease` rounds it, so the ingest filter and

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PAD_VALUE } from '../../../agent/ingest/ffmpegArgs.js';
+import { PAD_VALUE } from '../../../pipelines/detect/letterbox.js';
 import { clipPath } from '../../helpers/media.js';
 import { RecordingListener, waitFor } from '../../helpers/recordingListener.js';
 import { INPUT, startSource, stopAllSources } from './harness.js';
