@@ -151,7 +151,7 @@ export function formatVerification(result: AuditVerification): string {
 }
 
 export function auditFilesIn(dir: string): string[] {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
   } catch (error) {

@@ -9,7 +9,9 @@ export const DEFAULT_PREFIX = 'c5';
 
 // A site or camera id becomes exactly one topic level: a `/` would shift every level after it and
 // a wildcard would make the name unpublishable.
+// eslint-disable-next-line no-control-regex -- MQTT forbids NUL in topic names; it is the character rejected here
 const FORBIDDEN_IN_LEVEL = /[/+#\u0000]/;
+// eslint-disable-next-line no-control-regex -- MQTT forbids NUL in topic names; it is the character rejected here
 const FORBIDDEN_IN_PREFIX = /[+#\u0000]/;
 
 function level(kind: string, value: string): string {

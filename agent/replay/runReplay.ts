@@ -97,7 +97,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   });
 
   const started = performance.now();
-  let frames = 0;
+  let frames: number;
   try {
     await agent.start();
     if (!source) throw new ModelError('replay_model_unavailable', `model ${camera.model} could not be loaded (see the log above)`);

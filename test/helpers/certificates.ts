@@ -24,7 +24,7 @@ async function openssl(args: readonly string[], cwd: string): Promise<void> {
     await run('openssl', args, { cwd, timeout: 20_000 });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`openssl ${args[0]} failed: ${stderr || String(error)}`);
+    throw new Error(`openssl ${args[0]} failed: ${stderr || String(error)}`, { cause: error });
   }
 }
 

@@ -73,7 +73,7 @@ describe.skipIf(!existsSync(PROMTOOL))('Prometheus alert rules (config/prometheu
     const camera = await testRulesWith((text) => text.replace(/(c5_agent_camera_up[\s\S]*?)== 0/, '$1>= 0'));
     expect(camera.code).not.toBe(0);
     expect(camera.output).toContain('alertname: C5CameraDown');
-    expect(camera.output).toContain('camera=\"cam-east\"');
+    expect(camera.output).toContain('camera="cam-east"');
     const lowThreshold = await testRulesWith((text) => text.replace(/(c5_agent_outbox_oldest_age_seconds[\s\S]*?)> 120/, '$1> 30'));
     const noFor = await testRulesWith((text) => text.replace(/(c5_agent_outbox_oldest_age_seconds[\s\S]*?)for: 5m/, '$1for: 0m'));
     for (const outbox of [lowThreshold, noFor]) {

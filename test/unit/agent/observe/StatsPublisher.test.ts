@@ -113,7 +113,7 @@ describe('StatsPublisher', () => {
   });
 
   it('carries the newest signed audit checkpoint once there is one', async () => {
-    let latest: AuditCheckpoint | undefined;
+    let latest: AuditCheckpoint | undefined = undefined; // read by the closure below before it is set
     const { clock, link, stats } = setUp(10, () => latest);
     await stats.start();
     clock.advance(10_000);
