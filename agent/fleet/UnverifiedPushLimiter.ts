@@ -43,7 +43,8 @@ interface OpenInterval {
  * and the rest is throttled so a flood cannot fill the audit log or the journal. The first refusal
  * after a quiet interval is reported at once (one audit record, one warn line); those that follow
  * within the interval are summed into one report at its end. Nothing goes to `config/state`: the
- * retained verdict there stays the last verified one.
+ * retained verdict there stays the last verified one. Not RateLimitedLog: the report is an audit
+ * record summing the interval by reason, sent by a timer at its end, not a dropped log line.
  */
 export class UnverifiedPushLimiter {
   private readonly deps: UnverifiedPushLimiterDeps;

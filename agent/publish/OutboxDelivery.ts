@@ -215,7 +215,10 @@ export class OutboxDelivery {
     }
   }
 
-  /** One line per 10 s at most: a full outbox drops on every new alert. */
+  /**
+   * One line per 10 s at most: a full outbox drops on every new alert. Not RateLimitedLog: this
+   * is a summary, the drops of the whole interval counted by reason, and stop() flushes it.
+   */
   private logDrops(force: boolean): void {
     if (this.unloggedDrops.size === 0) return;
     const now = this.deps.clock.now();
