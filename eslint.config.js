@@ -35,10 +35,11 @@ export default defineConfig(
     rules: {
       // No node: module and no package but zod...
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\.|zod$)', message: PIPELINES_ONLY }] }],
-      // ...and no relative path out of pipelines/ (into agent/, scripts/, test/, config/ ...).
+      // ...and no relative path out of pipelines/ (into agent/, scripts/, test/, config/ ...);
+      // packages, which resolve into node_modules/, are the rule above's.
       'import-x/no-restricted-paths': [
         'error',
-        { basePath: import.meta.dirname, zones: [{ target: './pipelines', from: '.', except: ['./pipelines', './node_modules/zod'], message: PIPELINES_ONLY }] },
+        { basePath: import.meta.dirname, zones: [{ target: './pipelines', from: '.', except: ['./pipelines', './node_modules'], message: PIPELINES_ONLY }] },
       ],
     },
   },
