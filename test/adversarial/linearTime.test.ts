@@ -1,8 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -10,6 +8,7 @@ import { checkPush } from '../../agent/fleet/checkPush.js';
 import { loadTrustedKeys } from '../../agent/fleet/trustedKeys.js';
 import { redactUrlsInText } from '../../agent/observe/logger.js';
 import { formatIssues, siteConfigSchema } from '../../pipelines/config/siteConfig.js';
+import { fastestCpuMs, NOISE_FLOOR_MS } from '../helpers/cpuTime.js';
 import { createSigner, writeTrustedKeys } from '../helpers/fleetSigner.js';
 
 /**
@@ -26,8 +25,6 @@ const SMALL = 100 * KB;
 const LARGE = 1024 * KB;
 /** 10x the input; 30x leaves room for a machine shared by others and for GC (seen: up to 17x), and still fails the 100x of a quadratic scan. */
 const RATIO_BOUND = 30;
-/** below this the timer's and the GC's noise decide the ratio, so the small run counts as this */
-const NOISE_FLOOR_MS = 2;
 const SLOW_100KB_MS = 2_000;
 const RUNS = 9;
 
@@ -41,35 +38,15 @@ const unit = fc.array(fragment, { minLength: 1, maxLength: 8 }).map((parts) => p
 
 const repeatTo = (text: string, size: number): string => text.repeat(Math.ceil(size / text.length)).slice(0, size);
 
-// A full collection before each timed call, so no call pays for the garbage of the one before.
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-/**
- * The least CPU time of `times` calls, in ms. CPU time, not wall time: on a box shared with other
- * test runs, the time this process waits for a core is not work it did.
- */
-function fastestMs(work: () => unknown, times = 5): number {
-  let best = Infinity;
-  for (let i = 0; i < times; i += 1) {
-    collectGarbage();
-    const begun = process.cpuUsage();
-    work();
-    const used = process.cpuUsage(begun);
-    best = Math.min(best, (used.user + used.system) / 1000);
-  }
-  return best;
-}
-
 /** Times `work` on the small input, then (if that was not already slow) on the large one. */
 function scaling<T>(label: string, make: (size: number) => T, work: (input: T) => unknown): { small: number; large: number; ratio: number } {
   const smallInput = make(SMALL);
   // once first, on its own: it also compiles the code on the way, and a quadratic build stops here
-  const first = fastestMs(() => work(smallInput), 1);
+  const first = fastestCpuMs(() => work(smallInput), 1);
   if (first > SLOW_100KB_MS) throw new Error(`${label}: ${first.toFixed(0)} ms for 100 KB; a 1 MB input would take far longer`);
-  const small = fastestMs(() => work(smallInput));
+  const small = fastestCpuMs(() => work(smallInput));
   const largeInput = make(LARGE);
-  const large = fastestMs(() => work(largeInput));
+  const large = fastestCpuMs(() => work(largeInput));
   return { small, large, ratio: large / Math.max(small, NOISE_FLOOR_MS) };
 }
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCredentialParamName, redactUrl, redactUrlsInText } from '../../../../agent/observe/redactUrl.js';
 import { CREDENTIAL_URL_CASES, credentialUrl } from '../../../fixtures/credentialUrls.js';
+import { fastestCpuMs, NOISE_FLOOR_MS } from '../../../helpers/cpuTime.js';
 
 const HOST = '10.1.2.3:554';
 
@@ -80,20 +81,6 @@ describe('redactUrl', () => {
  * The least CPU time of several calls, in ms: CPU time, so waiting for a core on a shared machine
  * does not count, and the least, so a garbage collection in one call does not decide the ratio.
  */
-function fastestCpuMs(fn: () => void, runs = 5): number {
-  let best = Infinity;
-  for (let i = 0; i < runs; i += 1) {
-    const begun = process.cpuUsage();
-    fn();
-    const used = process.cpuUsage(begun);
-    best = Math.min(best, (used.user + used.system) / 1000);
-  }
-  return best;
-}
-
-/** Below this the timer's resolution decides the ratio, so a faster small run counts as this. */
-const NOISE_FLOOR_MS = 2;
-
 describe('redaction time is linear in the input', () => {
   // Inputs an attacker shapes against a scanner: long runs with no terminator, many URL starts,
   // many "@", a key that never ends. 1 MB must take within a small multiple of 10 x 100 KB.
