@@ -57,16 +57,15 @@ describe('an RTSP camera that stalls mid-stream (server paused with SIGSTOP)', (
     serverPid = rtsp.pid;
     process.kill(serverPid, 'SIGSTOP');
     const pausedAt = collector.messages.length;
-    const framesAtPause = await a.metric('c5_agent_frames_total', { camera: 'a' });
     const offline = await collector.waitFor(
       (m) => isCameraStatus(m) && collector.messages.indexOf(m) >= pausedAt && statusOf(m).state === 'offline',
       15_000,
     );
     expect(statusOf(offline)).toMatchObject({ state: 'offline', reason: 'stalled' });
-    expect(statusOf(offline).detail).toMatch(/no frame for \d+\.\d s/);
+    // the watchdog, not ffmpeg, ended the run: frames stopped (after what was already buffered) for the stall timeout
+    const silentSeconds = Number(/no frame for (\d+\.\d) s/.exec(statusOf(offline).detail ?? '')?.[1]);
+    expect(silentSeconds).toBeGreaterThanOrEqual(STALL_TIMEOUT_SECONDS);
     await waitForMetric(a, 'c5_agent_camera_restarts_total', { camera: 'a', reason: 'stalled' }, 1, 10_000);
-    // paused: nothing new reached the pipeline (one frame may have been in the pipe already)
-    expect(await a.metric('c5_agent_frames_total', { camera: 'a' })).toBeLessThanOrEqual(framesAtPause + 1);
 
     process.kill(serverPid, 'SIGCONT');
     serverPid = undefined;
