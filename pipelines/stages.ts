@@ -58,6 +58,7 @@ export interface Detector {
   readonly model: ModelInfo;
   /** timings of the most recent detect() call (calls on one detector run one at a time) */
   readonly lastTimings?: DetectTimings;
+  /** `frame` is at the model's input size: InferenceScheduler checks it once (frameSizeError) for every detector */
   detect(frame: Frame, options: DetectOptions): Promise<Detection[]>;
   shutdown(): Promise<void>;
 }

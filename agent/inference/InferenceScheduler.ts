@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { frameSizeError } from '../../pipelines/detect/frameSizeError.js';
 import { toError } from '../../pipelines/errors.js';
 import type { DetectOptions, DetectTimings, Detector } from '../../pipelines/stages.js';
 import type { Detection, Frame } from '../../pipelines/types.js';
@@ -231,7 +232,9 @@ export class InferenceScheduler {
     const dispatchedAt = performance.now();
     let pending: Promise<Detection[]>;
     try {
-      pending = this.deps.detector.detect(frame, lane.handler.detectOptions());
+      // The one frame-size check: every detector behind this point takes the size as given.
+      const misfit = frameSizeError(frame, this.deps.detector.model);
+      pending = misfit ? Promise.reject(misfit) : this.deps.detector.detect(frame, lane.handler.detectOptions());
     } catch (error) {
       pending = Promise.reject(toError(error));
     }

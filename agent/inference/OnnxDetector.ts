@@ -207,13 +207,8 @@ export class OnnxDetector implements Detector {
   }
 
   private async runOnce(frame: Frame, options: DetectOptions): Promise<Detection[]> {
+    // The frame is at the input size: InferenceScheduler checked it (frameSizeError).
     const { width, height, channelOrder, pixelValues } = this.entry.input;
-    if (frame.width !== width || frame.height !== height) {
-      throw new ModelError(
-        'bad_frame',
-        `frame from camera ${frame.cameraId} is ${frame.width}x${frame.height}; model "${this.model.name}" needs ${width}x${height}`,
-      );
-    }
     const t0 = performance.now();
     bgr24ToChw(frame.pixels, width, height, channelOrder, pixelValues, this.input);
     const t1 = performance.now();

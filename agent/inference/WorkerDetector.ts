@@ -154,14 +154,8 @@ export class WorkerDetector implements Detector {
     if (slot === undefined) {
       return Promise.reject(new ModelError('detector_busy', `model "${this.model.name}" already has ${SLOTS} frames in its worker`));
     }
-    const view = this.slots[slot]!;
-    if (frame.pixels.length !== view.length) {
-      this.freeSlots.push(slot);
-      return Promise.reject(
-        new ModelError('bad_frame', `frame from camera ${frame.cameraId} is ${frame.width}x${frame.height}; model "${this.model.name}" needs ${this.model.inputWidth}x${this.model.inputHeight}`),
-      );
-    }
-    view.set(frame.pixels);
+    // The frame fills the slot exactly: InferenceScheduler checked its size (frameSizeError).
+    this.slots[slot]!.set(frame.pixels);
     const id = this.nextId++;
     const { cameraId, seq, captureTime, width, height, letterbox } = frame;
     const message: ToWorker = { type: 'detect', id, slot, cameraId, seq, captureTime, width, height, letterbox, options };

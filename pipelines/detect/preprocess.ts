@@ -17,14 +17,10 @@ export function bgr24ToChw(
   out: Float32Array,
 ): Float32Array {
   const plane = width * height;
-  if (pixels.length !== plane * 3) {
-    throw new ModelError(
-      'bad_frame',
-      `frame has ${pixels.length} bytes, expected ${plane * 3} for ${width}x${height} BGR24`,
-    );
-  }
+  // `pixels` is width * height * 3 bytes: frames are size-checked once, by frameSizeError where
+  // they enter a detector. `out` is the caller's own buffer; a wrong one is a bug, not bad input.
   if (out.length !== plane * 3) {
-    throw new ModelError('bad_frame', `input buffer holds ${out.length} floats, expected ${plane * 3}`);
+    throw new ModelError('bad_input_buffer', `input buffer holds ${out.length} floats, expected ${plane * 3}`);
   }
   const k = pixelValues === 'unit' ? 1 / 255 : 1;
   // Index of the plane that receives the B and R bytes; G always goes to the middle plane.

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceScheduler, type InferenceResult } from '../../../agent/inference/InferenceScheduler.js';
 import { loadDetector } from '../../../agent/inference/loadDetector.js';
 import type { OnnxDetector } from '../../../agent/inference/OnnxDetector.js';
 import { detectorWorkerScript, WorkerDetector } from '../../../agent/inference/WorkerDetector.js';
@@ -56,10 +57,21 @@ describe('WorkerDetector', () => {
     expect((await worker.detect(frame, options)).length).toBeGreaterThan(0);
   });
 
-  it('rejects a frame of the wrong size without using a slot', async () => {
-    const small: Frame = { ...frame, width: 320, height: 320, pixels: new Uint8Array(320 * 320 * 3) };
-    await expect(worker.detect(small, options)).rejects.toMatchObject({ code: 'bad_frame', message: expect.stringContaining('needs 416x416') });
-    expect((await worker.detect(frame, options)).length).toBeGreaterThan(0);
+  it('refuses a frame of the wrong size where it enters the scheduler, before the thread; the next frame goes through', async () => {
+    const results: { seq: number; result: InferenceResult }[] = [];
+    const lane = new InferenceScheduler({ detector: worker, logger }).open('cam', {
+      detectOptions: () => options,
+      onResult: (done, result) => void results.push({ seq: done.seq, result }),
+      onDropped: () => undefined,
+    });
+    lane.submit({ ...frame, cameraId: 'cam', seq: 1, width: 320, height: 320, pixels: new Uint8Array(320 * 320 * 3) });
+    await lane.idle();
+    lane.submit({ ...frame, cameraId: 'cam', seq: 2 });
+    await lane.idle();
+    await lane.close();
+    const [small, good] = results;
+    expect(small?.result).toMatchObject({ ok: false, error: { code: 'bad_frame', message: expect.stringContaining('needs 416x416') } });
+    expect(good?.result.ok && good.result.detections.length).toBeGreaterThan(0);
   });
 
   it('reports a model that cannot load with its own error code', async () => {

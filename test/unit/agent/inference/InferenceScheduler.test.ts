@@ -242,6 +242,21 @@ describe('InferenceScheduler', () => {
     await camera.lane.close();
   });
 
+  it('fails a frame not at the model input size with bad_frame, without handing it to the detector', async () => {
+    const detector = new GatedDetector();
+    const camera = new RecordingCamera('a', new InferenceScheduler({ detector, logger }));
+    // fakeModel is 4x4: 4 x 4 x 3 = 48 bytes; this frame has the right size but one byte short
+    const short = { ...fakeFrame('a', 1, 1), pixels: new Uint8Array(47) };
+    camera.lane.submit(short);
+    await camera.lane.idle();
+    expect(detector.calls).toEqual([]);
+    expect(camera.results[0]?.result).toMatchObject({ ok: false, error: { code: 'bad_frame' } });
+    // the lane goes on: the next frame that fits reaches the detector
+    const fits = camera.submit();
+    await settle();
+    expect(detector.calls).toEqual([fits]);
+  });
+
   it('idle() resolves once nothing of the camera is waiting or in flight', async () => {
     const detector = new GatedDetector();
     const camera = new RecordingCamera('a', new InferenceScheduler({ detector, logger }));
