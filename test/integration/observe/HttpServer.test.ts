@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpServer, metricsAuthFrom, type MetricsAuth, type Readiness } from '../../../agent/observe/HttpServer.js';
 import { ObserveError } from '../../../pipelines/errors.js';
 import { PROMTOOL, promtoolCheckMetrics } from '../../helpers/promtool.js';
+import { requirePrerequisite, skipUnlessAvailable } from '../../helpers/prerequisites.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { createAgentMetrics, type AgentMetrics } from '../../../agent/observe/metrics.js';
 
@@ -26,7 +27,8 @@ afterEach(async () => {
 });
 
 describe('HttpServer', () => {
-  it.skipIf(!existsSync(PROMTOOL))('serves /metrics that passes `promtool check metrics` after observations', async () => {
+  it.skipIf(skipUnlessAvailable(existsSync(PROMTOOL)))('serves /metrics that passes `promtool check metrics` after observations', async (ctx) => {
+    requirePrerequisite(ctx, existsSync(PROMTOOL), `${PROMTOOL} is not installed (Debian package prometheus)`);
     const { server, metrics } = await startServer();
     metrics.stageSeconds.observe({ stage: 'inference' }, 0.042);
     metrics.stageSeconds.observe({ stage: 'decode' }, 0.0007);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../../helpers/paths.js';
+import { skipUnlessAvailable } from '../../helpers/prerequisites.js';
 import { PROMTOOL, runPromtool } from '../../helpers/promtool.js';
 
 /** The shipped alert rules, checked and unit-tested by the real promtool. */
@@ -39,7 +40,7 @@ async function testRulesWith(change: (rulesText: string) => string): Promise<{ c
   return runPromtool(['test', 'rules', RULE_TESTS], { cwd: dir });
 }
 
-describe.skipIf(!existsSync(PROMTOOL))('Prometheus alert rules (config/prometheus)', () => {
+describe.skipIf(skipUnlessAvailable(existsSync(PROMTOOL)))('Prometheus alert rules (config/prometheus)', () => {
   it('pass `promtool check rules`', async () => {
     const result = await runPromtool(['check', 'rules', join(rulesDir, RULES)]);
     expect(result.output).toContain('SUCCESS: 9 rules found');

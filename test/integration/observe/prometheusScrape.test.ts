@@ -10,6 +10,7 @@ import { statsMessageSchema, type StatsMessage } from '../../../pipelines/statsM
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 import { collectMqtt, type MqttCollector } from '../../helpers/mqttCollector.js';
 import { clipPath, repoRoot, sharedModelsDir } from '../../helpers/paths.js';
+import { skipUnlessAvailable } from '../../helpers/prerequisites.js';
 import { PROMETHEUS_PATH, startPrometheus, type Prometheus, type PromSample } from '../../helpers/prometheus.js';
 import { promtoolCheckMetrics } from '../../helpers/promtool.js';
 
@@ -132,7 +133,7 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe.skipIf(!existsSync(PROMETHEUS_PATH))('the agent under a real Prometheus', () => {
+describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the agent under a real Prometheus', () => {
   it('is scraped with the bearer token; without it the endpoint answers 401', async () => {
     const [up] = await prometheus.query('up{job="c5-agent"}');
     expect(up?.value[1]).toBe('1');

@@ -15,6 +15,7 @@ import { makeAlert } from '../../helpers/alertFixture.js';
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 import { collectMqtt, type CollectedMessage, type MqttCollector } from '../../helpers/mqttCollector.js';
 import { outboxRows } from '../../helpers/outboxFile.js';
+import { requirePrerequisite } from '../../helpers/prerequisites.js';
 import { waitFor } from '../../helpers/recordingListener.js';
 
 /**
@@ -39,7 +40,7 @@ async function mountTmpfs(sizeKb: number): Promise<string | null> {
     mounts.push(target);
     return target;
   } catch {
-    // not allowed here (no privileges): the test that needs it is skipped, saying so
+    // not allowed here (no privileges): the test that needs it is skipped, saying so (fails under CI=true)
     await rm(target, { recursive: true, force: true });
     return null;
   }
@@ -124,7 +125,7 @@ describe('outbox storage failures', () => {
 
   it('a full disk: alerts wait in memory while the disk is full and move into the file when space returns', async (ctx) => {
     const volume = await mountTmpfs(512);
-    if (!volume) return ctx.skip('mounting a size-limited tmpfs is not permitted here');
+    requirePrerequisite(ctx, volume, 'mounting a size-limited tmpfs is not permitted here (it needs root or CAP_SYS_ADMIN)');
     const path = join(volume, 'outbox.sqlite');
     await broker.stop();
     const agent = start(path);
@@ -152,7 +153,7 @@ describe('outbox storage failures', () => {
 
   it('a read-only volume at start: degraded, alerts delivered from memory, the file created once it is writable', async (ctx) => {
     const volume = await mountTmpfs(512);
-    if (!volume) return ctx.skip('mounting a tmpfs is not permitted here');
+    requirePrerequisite(ctx, volume, 'mounting a tmpfs is not permitted here (it needs root or CAP_SYS_ADMIN)');
     await mkdir(join(volume, 'state'));
     await exec('mount', ['-o', 'remount,ro', volume]);
     const path = join(volume, 'state', 'outbox.sqlite');
