@@ -85,7 +85,9 @@ describe('the agent killed with SIGKILL while alerts flow, then started again', 
     const recordedBeforeKill = alertRecords();
     const storedIds = new Set([...waiting.map((a) => a.id), ...recordedBeforeKill.map((r) => r.alert.id)]);
     const highestSeqBeforeKill = Math.max(...waiting.map((a) => a.seq), ...recordedBeforeKill.map((r) => r.alert.seq));
-    console.log(`kill -9: ${delivered().length} alerts delivered before, ${waiting.length} in the outbox, ${recordedBeforeKill.length} alert records, highest seq ${highestSeqBeforeKill}`);
+    console.log(
+      `kill -9: ${delivered().length} alerts delivered before, ${waiting.length} in the outbox, ${recordedBeforeKill.length} alert records, highest seq ${highestSeqBeforeKill}`,
+    );
 
     await broker.start();
     await collect();

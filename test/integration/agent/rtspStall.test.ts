@@ -57,10 +57,7 @@ describe('an RTSP camera that stalls mid-stream (server paused with SIGSTOP)', (
     serverPid = rtsp.pid;
     process.kill(serverPid, 'SIGSTOP');
     const pausedAt = collector.messages.length;
-    const offline = await collector.waitFor(
-      (m) => isCameraStatus(m) && collector.messages.indexOf(m) >= pausedAt && statusOf(m).state === 'offline',
-      15_000,
-    );
+    const offline = await collector.waitFor((m) => isCameraStatus(m) && collector.messages.indexOf(m) >= pausedAt && statusOf(m).state === 'offline', 15_000);
     expect(statusOf(offline)).toMatchObject({ state: 'offline', reason: 'stalled' });
     // the watchdog, not ffmpeg, ended the run: frames stopped (after what was already buffered) for the stall timeout
     const silentSeconds = Number(/no frame for (\d+\.\d) s/.exec(statusOf(offline).detail ?? '')?.[1]);

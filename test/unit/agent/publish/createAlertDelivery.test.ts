@@ -51,7 +51,13 @@ function deliveryFor(options: { url?: string; outbox?: Record<string, unknown>; 
   const config: AlertDeliveryDeps['config'] = {
     version: 4,
     site: { id: SITE },
-    mqtt: mqttSchema.parse({ urls: [options.url ?? broker.url], reconnectMinSeconds: 0.1, reconnectMaxSeconds: 0.5, messageExpirySeconds: 600, ...options.mqtt }),
+    mqtt: mqttSchema.parse({
+      urls: [options.url ?? broker.url],
+      reconnectMinSeconds: 0.1,
+      reconnectMaxSeconds: 0.5,
+      messageExpirySeconds: 600,
+      ...options.mqtt,
+    }),
     outbox: outboxSchema.parse(options.outbox ?? {}),
   };
   const delivery = createAlertDelivery({
@@ -78,7 +84,18 @@ function alertFrom(delivery: AlertDelivery, cameraId = 'gate'): Alert {
       type: 'object_present',
       state: 'start',
       severity: 'medium',
-      track: { id: 9, label: 'person', classId: 0, box: [0.1, 0.2, 0.3, 0.6], score: 0.9, scores: [0.9], firstSeen: now, lastSeen: now, anchors: [], misses: 0 },
+      track: {
+        id: 9,
+        label: 'person',
+        classId: 0,
+        box: [0.1, 0.2, 0.3, 0.6],
+        score: 0.9,
+        scores: [0.9],
+        firstSeen: now,
+        lastSeen: now,
+        anchors: [],
+        misses: 0,
+      },
       frameTime: now,
       now,
     },
@@ -106,9 +123,7 @@ describe('createAlertDelivery', () => {
     expect(existsSync(path)).toBe(true);
 
     await waitFor('three alerts at the collector', () => alertsReceived().length >= 3, 10_000);
-    expect(alertsReceived()).toEqual(
-      sent.map((alert) => ({ topic: `c5/${SITE}/${alert.cameraId}/alerts`, alert, qos: 1, expiry: 600 })),
-    );
+    expect(alertsReceived()).toEqual(sent.map((alert) => ({ topic: `c5/${SITE}/${alert.cameraId}/alerts`, alert, qos: 1, expiry: 600 })));
     await waitFor('the outbox file emptied by the PUBACKs', () => outboxRows(path) === 0, 10_000);
   }, 20_000);
 

@@ -32,7 +32,11 @@ function scene(grey: number, ...set: (readonly [number, number, number])[]): num
   return cells;
 }
 
-function detector(): { clock: ManualClock; motion: MotionDetector; measure(cells: number[][], options?: { letterbox?: Letterbox; advanceMs?: number; thresholds?: MotionThresholds }): ReturnType<MotionDetector['measure']> } {
+function detector(): {
+  clock: ManualClock;
+  motion: MotionDetector;
+  measure(cells: number[][], options?: { letterbox?: Letterbox; advanceMs?: number; thresholds?: MotionThresholds }): ReturnType<MotionDetector['measure']>;
+} {
   const clock = new ManualClock();
   const motion = new MotionDetector({ gridSize: GRID, sampleStep: 1, backgroundTimeConstantMs: 1_000 });
   let first = true;
@@ -56,7 +60,12 @@ describe('MotionDetector', () => {
     { name: 'the same scene is still', next: scene(100), verdict: 'still', changed: 0 },
     { name: 'a cell 9 greys brighter (under the threshold of 10) is still', next: scene(100, [1, 1, 109]), verdict: 'still', changed: 0 },
     { name: 'one cell of 16 changed by 50 greys: 1/16 = 0.0625 >= 0.05 is motion', next: scene(100, [2, 3, 150]), verdict: 'motion', changed: 1 / 16 },
-    { name: 'seven cells (7/16 = 0.4375) is motion, not yet a global change (0.5)', next: scene(100, [0, 0, 20], [0, 1, 20], [0, 2, 20], [0, 3, 20], [1, 0, 20], [1, 1, 20], [1, 2, 20]), verdict: 'motion', changed: 7 / 16 },
+    {
+      name: 'seven cells (7/16 = 0.4375) is motion, not yet a global change (0.5)',
+      next: scene(100, [0, 0, 20], [0, 1, 20], [0, 2, 20], [0, 3, 20], [1, 0, 20], [1, 1, 20], [1, 2, 20]),
+      verdict: 'motion',
+      changed: 7 / 16,
+    },
   ])('$name', ({ next, verdict, changed }) => {
     const d = detector();
     d.measure(scene(100));
@@ -120,7 +129,11 @@ describe('MotionDetector', () => {
     // a change below the image (rows 2 and 3 are padding) is not looked at
     const padded = detector();
     padded.measure(scene(100), { letterbox: HALF });
-    expect(padded.measure(scene(100, [2, 0, 255], [3, 3, 0]), { letterbox: HALF })).toMatchObject({ verdict: 'still', changedFraction: 0, rawChangedFraction: 0 });
+    expect(padded.measure(scene(100, [2, 0, 255], [3, 3, 0]), { letterbox: HALF })).toMatchObject({
+      verdict: 'still',
+      changedFraction: 0,
+      rawChangedFraction: 0,
+    });
   });
 
   it('starts again from a first frame after reset() and when the frame geometry changes', () => {

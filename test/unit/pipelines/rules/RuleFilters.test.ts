@@ -17,7 +17,15 @@ const rule = ruleSchema.parse({
   minBoxArea: 0.01,
   maxBoxArea: 0.25,
 });
-const bench = { id: 'bench', polygon: [[0, 0], [0.2, 0], [0.2, 0.2], [0, 0.2]] as const };
+const bench = {
+  id: 'bench',
+  polygon: [
+    [0, 0],
+    [0.2, 0],
+    [0.2, 0.2],
+    [0, 0.2],
+  ] as const,
+};
 
 /** Box edges are multiples of 1/16, so areas and anchors are exact in binary and can be written by hand. */
 function track(options: { box?: Box; scores?: number[]; score?: number; ageMs?: number; label?: string }): Track {
@@ -49,16 +57,36 @@ describe('RuleFilters.judge', () => {
   });
 
   it.each([
-    { name: 'anchor (0.125, 0.125) inside the bench mask', spec: { box: [0.0625, 0, 0.1875, 0.125] as Box }, blocked: 'privacy_mask', extra: { privacyMask: 'bench' } },
-    { name: 'the mask wins over every other failing filter', spec: { box: [0.0625, 0, 0.1875, 0.125] as Box, ageMs: 0, scores: [0.1] }, blocked: 'privacy_mask', extra: { privacyMask: 'bench' } },
+    {
+      name: 'anchor (0.125, 0.125) inside the bench mask',
+      spec: { box: [0.0625, 0, 0.1875, 0.125] as Box },
+      blocked: 'privacy_mask',
+      extra: { privacyMask: 'bench' },
+    },
+    {
+      name: 'the mask wins over every other failing filter',
+      spec: { box: [0.0625, 0, 0.1875, 0.125] as Box, ageMs: 0, scores: [0.1] },
+      blocked: 'privacy_mask',
+      extra: { privacyMask: 'bench' },
+    },
     { name: 'age 0.5 s under minTrackAge 1 s', spec: { ageMs: 500 }, blocked: 'track_too_young', extra: {} },
     { name: 'age is checked before score', spec: { ageMs: 500, scores: [0.1] }, blocked: 'track_too_young', extra: {} },
     { name: 'age exactly minTrackAge is old enough', spec: { ageMs: 1_000 }, blocked: undefined, extra: {} },
     { name: 'the median (0.3) decides, not the latest score (0.9)', spec: { scores: [0.2, 0.3, 0.9], score: 0.9 }, blocked: 'below_min_score', extra: {} },
     { name: 'median of an even count: (0.4 + 0.6) / 2 = 0.5 meets minScore 0.5', spec: { scores: [0.4, 0.6] }, blocked: undefined, extra: {} },
     { name: 'median of an even count: (0.4 + 0.5) / 2 = 0.45 is below', spec: { scores: [0.4, 0.5] }, blocked: 'below_min_score', extra: {} },
-    { name: 'area 0.0625^2 = 0.00390625 under minBoxArea 0.01', spec: { box: [0.5, 0.5, 0.5625, 0.5625] as Box }, blocked: 'box_too_small', extra: { minBoxArea: 0.01 } },
-    { name: 'area 0.625 x 0.5 = 0.3125 over maxBoxArea 0.25', spec: { box: [0, 0.25, 0.625, 0.75] as Box }, blocked: 'box_too_large', extra: { maxBoxArea: 0.25 } },
+    {
+      name: 'area 0.0625^2 = 0.00390625 under minBoxArea 0.01',
+      spec: { box: [0.5, 0.5, 0.5625, 0.5625] as Box },
+      blocked: 'box_too_small',
+      extra: { minBoxArea: 0.01 },
+    },
+    {
+      name: 'area 0.625 x 0.5 = 0.3125 over maxBoxArea 0.25',
+      spec: { box: [0, 0.25, 0.625, 0.75] as Box },
+      blocked: 'box_too_large',
+      extra: { maxBoxArea: 0.25 },
+    },
     { name: 'score is checked before box area', spec: { box: [0.5, 0.5, 0.5625, 0.5625] as Box, scores: [0.1] }, blocked: 'below_min_score', extra: {} },
   ])('$name: $blocked', ({ spec, blocked, extra }) => {
     const verdict = filters.judge(track(spec), NOW);
@@ -88,7 +116,9 @@ describe('RuleFilters.selects', () => {
 
 describe('RuleFilters schedule', () => {
   // weekdays 08:00 to 18:00, Mexico City time
-  const schedule = new Schedule(scheduleSchema.parse({ timeZone: 'America/Mexico_City', windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00' }] }));
+  const schedule = new Schedule(
+    scheduleSchema.parse({ timeZone: 'America/Mexico_City', windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00' }] }),
+  );
   const filters = new RuleFilters(rule, schedule, []);
 
   it.each([

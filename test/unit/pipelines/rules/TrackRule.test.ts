@@ -20,9 +20,23 @@ const FRAME_MS = 200;
 const START = Date.UTC(2026, 0, 14, 17, 59, 0);
 const IN_VIEW: Box = [0.4, 0.4, 0.5, 0.6];
 const IN_MASK: Box = [0.0, 0.0, 0.1, 0.1];
-const mask: MaskPolygon = { id: 'window', polygon: [[0, 0], [0.2, 0], [0.2, 0.2], [0, 0.2]] };
+const mask: MaskPolygon = {
+  id: 'window',
+  polygon: [
+    [0, 0],
+    [0.2, 0],
+    [0.2, 0.2],
+    [0, 0.2],
+  ],
+};
 
-const holds = (key: string, zoneId = 'z'): ConditionResult => ({ kind: 'holds', values: { key }, event: { zoneId, count: Number(key.slice(1)) }, key, updateReason: 'line_crossed' });
+const holds = (key: string, zoneId = 'z'): ConditionResult => ({
+  kind: 'holds',
+  values: { key },
+  event: { zoneId, count: Number(key.slice(1)) },
+  key,
+  updateReason: 'line_crossed',
+});
 const fails = (reason: DecisionReason, endReason?: DecisionReason): ConditionResult =>
   endReason ? { kind: 'fails', reason, values: { why: reason }, endReason } : { kind: 'fails', reason, values: { why: reason } };
 const QUIET: ConditionResult = { kind: 'quiet' };
@@ -42,7 +56,13 @@ interface Harness {
 
 function harness(options: { schedule?: Schedule; masks?: MaskPolygon[]; updateIntervalSeconds?: number } = {}): Harness {
   const clock = new ManualClock(START);
-  const config = ruleSchema.parse({ id: 'r', type: 'object_present', labels: ['person'], minScore: 0.5, updateIntervalSeconds: options.updateIntervalSeconds ?? 1 });
+  const config = ruleSchema.parse({
+    id: 'r',
+    type: 'object_present',
+    labels: ['person'],
+    minScore: 0.5,
+    updateIntervalSeconds: options.updateIntervalSeconds ?? 1,
+  });
   const filters = new RuleFilters(config, options.schedule, options.masks ?? [mask]);
   const scripts = new Map<number, ConditionResult[]>();
   const created: number[] = [];
@@ -90,7 +110,18 @@ function brief(d: Decision): string {
 function person(id: number, options: { box?: Box; score?: number; misses?: number; label?: string } = {}): Track {
   const box = options.box ?? IN_VIEW;
   const score = options.score ?? 0.9;
-  return { id, label: options.label ?? 'person', classId: 0, box, score, scores: [score], firstSeen: START, lastSeen: START, anchors: [], misses: options.misses ?? 0 };
+  return {
+    id,
+    label: options.label ?? 'person',
+    classId: 0,
+    box,
+    score,
+    scores: [score],
+    firstSeen: START,
+    lastSeen: START,
+    anchors: [],
+    misses: options.misses ?? 0,
+  };
 }
 
 describe('TrackRule', () => {
@@ -131,14 +162,14 @@ describe('TrackRule', () => {
     expect(history).toEqual([[], ['#1 suppress not_crossed'], [], ['#1 suppress wrong_direction'], ['#1 start matched']]);
   });
 
-  it('the end reason is the pair\'s quiet state: the same failing reason is not reported again after the end', () => {
+  it("the end reason is the pair's quiet state: the same failing reason is not reported again after the end", () => {
     const h = harness();
     h.say(1, holds('k1'), fails('outside_zone', 'left_zone'), fails('outside_zone', 'left_zone'), holds('k1'));
     const history = [0, 1, 2, 3].map(() => h.frame([person(1)]));
     expect(history).toEqual([['#1 start matched'], ['#1 end left_zone'], [], ['#1 start matched']]);
   });
 
-  it('a filter blocks the start (named before the condition\'s own reason); a score dip does not end an open event', () => {
+  it("a filter blocks the start (named before the condition's own reason); a score dip does not end an open event", () => {
     const h = harness();
     h.say(1, fails('outside_zone'), holds('k1'), holds('k1'), holds('k1'));
     const history = [
@@ -163,11 +194,7 @@ describe('TrackRule', () => {
     const h = harness();
     h.say(1, holds('k1'), fails('outside_zone', 'left_zone'));
     h.say(2, holds('k1'));
-    const history = [
-      h.frame([person(1)]),
-      h.frame([person(1, { misses: 1 }), person(2, { misses: 2 })]),
-      h.frame([person(1)]),
-    ];
+    const history = [h.frame([person(1)]), h.frame([person(1, { misses: 1 }), person(2, { misses: 2 })]), h.frame([person(1)])];
     expect(history).toEqual([['#1 start matched'], [], ['#1 end left_zone']]);
     expect(h.created).toEqual([1]);
   });
@@ -200,7 +227,10 @@ describe('TrackRule', () => {
     h.frame([person(1), person(2), person(3)]);
     const closed = h.rule.close(h.clock.now());
     expect(closed.map(brief)).toEqual(['#1 end policy_replaced', '#2 end policy_replaced']);
-    expect(closed.map((d) => d.event)).toEqual([{ zoneId: 'a', count: 1 }, { zoneId: 'b', count: 2 }]);
+    expect(closed.map((d) => d.event)).toEqual([
+      { zoneId: 'a', count: 1 },
+      { zoneId: 'b', count: 2 },
+    ]);
     expect(h.rule.close(h.clock.now())).toEqual([]);
     expect(h.frame([], [person(1)])).toEqual([]);
     // a track seen again gets a fresh condition, not the replaced rule's state
