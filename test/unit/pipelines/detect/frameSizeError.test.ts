@@ -6,7 +6,15 @@ import type { Frame } from '../../../../pipelines/types.js';
 const model: ModelInfo = { name: 'm', family: 'yolox', sha256: 'a'.repeat(64), inputWidth: 4, inputHeight: 2, labels: ['person'] };
 
 function frame(width: number, height: number, bytes: number): Frame {
-  return { cameraId: 'cam-1', seq: 1, captureTime: 0, width, height, pixels: new Uint8Array(bytes), letterbox: { scale: 1, padX: 0, padY: 0, sourceWidth: width, sourceHeight: height } };
+  return {
+    cameraId: 'cam-1',
+    seq: 1,
+    captureTime: 0,
+    width,
+    height,
+    pixels: new Uint8Array(bytes),
+    letterbox: { scale: 1, padX: 0, padY: 0, sourceWidth: width, sourceHeight: height },
+  };
 }
 
 describe('frameSizeError', () => {
