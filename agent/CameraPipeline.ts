@@ -14,7 +14,6 @@ import type { Logger } from './observe/logger.js';
 import { RateLimitedLog } from './observe/RateLimitedLog.js';
 import type { AlertOutcome, FrameOutcome, Stage } from './observe/metrics.js';
 
-
 /** The slice of the agent's metrics a pipeline records into (prom-client objects satisfy it). */
 export interface PipelineMetrics {
   readonly framesTotal: { inc(labels: { camera: string; outcome: FrameOutcome }): void };

@@ -150,7 +150,11 @@ export class Agent {
       const camera = cameras.get(id);
       const detector = camera && this.detectors.get(camera.model);
       if (!camera || !detector) continue;
-      pipeline.reconfigure({ camera, alertContext: this.alertContextFor(camera, detector), ...(newPolicy.has(id) ? this.policyParts(camera, pipeline.policy) : {}) });
+      pipeline.reconfigure({
+        camera,
+        alertContext: this.alertContextFor(camera, detector),
+        ...(newPolicy.has(id) ? this.policyParts(camera, pipeline.policy) : {}),
+      });
     }
     this.startSpread(startedCameras(diff).flatMap((id) => cameras.get(id) ?? []));
     for (const model of diff.modelsToRelease) {
@@ -186,7 +190,13 @@ export class Agent {
     if (this.stopping) return;
     const detector = this.detectors.get(camera.model);
     if (!detector) {
-      this.report({ cameraId: camera.id, state: 'offline', reason: 'model_unavailable', detail: `model ${camera.model} not loaded`, since: this.deps.clock.now() });
+      this.report({
+        cameraId: camera.id,
+        state: 'offline',
+        reason: 'model_unavailable',
+        detail: `model ${camera.model} not loaded`,
+        since: this.deps.clock.now(),
+      });
       return;
     }
     const pipeline = this.buildPipeline(camera, detector);

@@ -140,9 +140,7 @@ function validate(args: string[]): number {
     return 0;
   }
   const { config, sha256 } = parseSiteConfigText(bytes.toString('utf8'), file, process.env);
-  process.stdout.write(
-    `ok: ${file}: site ${config.site.id}, version ${config.version}, ${config.cameras.length} camera(s), sha256 ${sha256}\n`,
-  );
+  process.stdout.write(`ok: ${file}: site ${config.site.id}, version ${config.version}, ${config.cameras.length} camera(s), sha256 ${sha256}\n`);
   return 0;
 }
 
@@ -153,11 +151,9 @@ function readValidatedBytes(file: string): Buffer {
     return readSiteConfigBytes(file, envelopeLimit);
   } catch (error) {
     if (!(error instanceof AgentError) || error.code !== 'config_too_large') throw error;
-    throw new ConfigError(
-      'config_too_large',
-      `${file}: too large: a site config may have ${MAX_CONFIG_FILE_BYTES} bytes, a signed envelope ${envelopeLimit}`,
-      { cause: error },
-    );
+    throw new ConfigError('config_too_large', `${file}: too large: a site config may have ${MAX_CONFIG_FILE_BYTES} bytes, a signed envelope ${envelopeLimit}`, {
+      cause: error,
+    });
   }
 }
 

@@ -70,7 +70,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const rememberSecrets = (next: LoadedSiteConfig): void => {
     const tooShort = scrubber.addAll(configSecrets(next.config));
     if (tooShort.length > 0) {
-      logger.warn({ fields: tooShort, minChars: MIN_SCRUBBED_SECRET_CHARS }, 'secrets too short to scrub from logs and messages; they are only redacted in URLs');
+      logger.warn(
+        { fields: tooShort, minChars: MIN_SCRUBBED_SECRET_CHARS },
+        'secrets too short to scrub from logs and messages; they are only redacted in URLs',
+      );
     }
   };
   rememberSecrets(options.loaded);
@@ -104,18 +107,20 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     isBrokerConnected: () => link.connected,
     isOutboxWritable: () => delivery.outbox.writable,
     nextAlertSeq: () => delivery.nextSeq(),
-    createFrameSource: options.createFrameSource ?? ((camera, model) =>
-      new FfmpegFrameSource({
-        camera,
-        sourceUrl: camera.source.url,
-        ffmpegPath,
-        inputWidth: model.inputWidth,
-        inputHeight: model.inputHeight,
-        clock,
-        logger,
-        hwDecodeCapabilities,
-        metrics,
-      })),
+    createFrameSource:
+      options.createFrameSource ??
+      ((camera, model) =>
+        new FfmpegFrameSource({
+          camera,
+          sourceUrl: camera.source.url,
+          ffmpegPath,
+          inputWidth: model.inputWidth,
+          inputHeight: model.inputHeight,
+          clock,
+          logger,
+          hwDecodeCapabilities,
+          metrics,
+        })),
     loadDetector: (name) =>
       openDetector({
         name,
@@ -199,10 +204,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       new ConfigApplier({ target, link, siteId: config.site.id, stateTopic: undefined, clock, logger: fleetLogger, metrics, audit, store: undefined }),
     logger: fleetLogger,
   });
-  logger.info(
-    { site: config.site.id, configVersion: config.version, cameras: config.cameras.length, metrics: http.url },
-    'agent started',
-  );
+  logger.info({ site: config.site.id, configVersion: config.version, cameras: config.cameras.length, metrics: http.url }, 'agent started');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

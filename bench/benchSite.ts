@@ -27,8 +27,24 @@ export function benchSite(options: BenchSiteOptions): SiteConfigInput {
     analyticsFps: options.analyticsFps,
     motion: { enabled: options.motion },
     zones: [
-      { id: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] as [number, number][] },
-      { id: 'right', polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] as [number, number][] },
+      {
+        id: 'left',
+        polygon: [
+          [0, 0],
+          [0.5, 0],
+          [0.5, 1],
+          [0, 1],
+        ] as [number, number][],
+      },
+      {
+        id: 'right',
+        polygon: [
+          [0.5, 0],
+          [1, 0],
+          [1, 1],
+          [0.5, 1],
+        ] as [number, number][],
+      },
     ],
     lines: [{ id: 'middle', from: [0.5, 0] as [number, number], to: [0.5, 1] as [number, number] }],
     rules: [

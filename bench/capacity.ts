@@ -87,7 +87,8 @@ export async function runTrial(cameras: number, motion: boolean, options: TrialO
     const why: string[] = [];
     if (dropRatio >= criteria.maxDropRatio) why.push(`dropped ${(dropRatio * 100).toFixed(1)} %`);
     if (within < criteria.latencyQuantile) why.push(`${(within * 100).toFixed(1)} % of alerts within ${criteria.latencyMs} ms`);
-    if (receivedFpsPerCamera < criteria.minDeliveredShare * options.site.analyticsFps) why.push(`decoders delivered ${receivedFpsPerCamera.toFixed(2)} fps per camera`);
+    if (receivedFpsPerCamera < criteria.minDeliveredShare * options.site.analyticsFps)
+      why.push(`decoders delivered ${receivedFpsPerCamera.toFixed(2)} fps per camera`);
     const memory = await agent.memory();
     return {
       cameras,
@@ -103,7 +104,10 @@ export async function runTrial(cameras: number, motion: boolean, options: TrialO
       withinLatency: round(within, 4),
       p99BucketMs: bucketQuantileMs(before, after, criteria.latencyQuantile),
       inferenceBusy: round(delta('c5_agent_stage_seconds_sum', { stage: 'inference' }) / seconds, 3),
-      inferenceMs: round((1000 * delta('c5_agent_stage_seconds_sum', { stage: 'inference' })) / Math.max(1, delta('c5_agent_stage_seconds_count', { stage: 'inference' })), 2),
+      inferenceMs: round(
+        (1000 * delta('c5_agent_stage_seconds_sum', { stage: 'inference' })) / Math.max(1, delta('c5_agent_stage_seconds_count', { stage: 'inference' })),
+        2,
+      ),
       agentPeakRssMb: round(memory.peakRssMb),
       decodersRssMb: round(await agent.decodersRssMb()),
     };
@@ -124,7 +128,11 @@ export function nearMiss(result: TrialResult): boolean {
  * the results. A pass is never rerun, and a clear overload not either: a pass needs one run
  * clean of it.
  */
-export async function runTrialWithRetry(run: () => Promise<TrialResult>, mayRetry: (first: TrialResult) => boolean, onFirstFailure?: (first: TrialResult) => void): Promise<TrialResult> {
+export async function runTrialWithRetry(
+  run: () => Promise<TrialResult>,
+  mayRetry: (first: TrialResult) => boolean,
+  onFirstFailure?: (first: TrialResult) => void,
+): Promise<TrialResult> {
   const first = await run();
   if (first.pass || !mayRetry(first)) return first;
   onFirstFailure?.(first);

@@ -58,9 +58,11 @@ export async function startChildAgent(site: Omit<BenchSiteOptions, 'stateDir' | 
   for (;;) {
     if (child.exitCode !== null) throw new Error(`bench: the agent exited with ${child.exitCode} during start-up; see its log (${configPath})`);
     const samples = await scrape().catch(() => []);
-    const handled = site.cameras > 0 && Array.from({ length: site.cameras }, (_, i) => `cam-${String(i + 1).padStart(2, '0')}`).every(
-      (camera) => total(samples, 'c5_agent_frames_total', { camera }) > 0,
-    );
+    const handled =
+      site.cameras > 0 &&
+      Array.from({ length: site.cameras }, (_, i) => `cam-${String(i + 1).padStart(2, '0')}`).every(
+        (camera) => total(samples, 'c5_agent_frames_total', { camera }) > 0,
+      );
     if (handled) break;
     if (Date.now() > deadline) {
       await stop();

@@ -37,7 +37,10 @@ export async function measureOrtOnly(options: {
   for (const frame of frames) bgr24ToChw(frame.pixels, width, height, channelOrder, pixelValues, scratch);
   const preprocessMs = (performance.now() - preprocessStarted) / frames.length;
 
-  const session = await ort.InferenceSession.create(await readFile(options.modelPath), ortSessionOptions(options.sessionOptions, options.sessionOptions.executionProviders));
+  const session = await ort.InferenceSession.create(
+    await readFile(options.modelPath),
+    ortSessionOptions(options.sessionOptions, options.sessionOptions.executionProviders),
+  );
   try {
     for (let i = 0; i < 10; i++) await session.run(tensors[i % tensors.length]!);
     const times: number[] = [];
@@ -51,7 +54,12 @@ export async function measureOrtOnly(options: {
       runs += 1;
     }
     const fps = runs / ((performance.now() - started) / 1000);
-    return { fps: round(fps), runs, inferenceMs: { p50: round(quantile(times, 0.5), 2), p95: round(quantile(times, 0.95), 2) }, preprocessMs: round(preprocessMs, 3) };
+    return {
+      fps: round(fps),
+      runs,
+      inferenceMs: { p50: round(quantile(times, 0.5), 2), p95: round(quantile(times, 0.95), 2) },
+      preprocessMs: round(preprocessMs, 3),
+    };
   } finally {
     await session.release();
   }

@@ -73,7 +73,13 @@ export interface LatencyResult {
 }
 
 /** Frame capture to broker PUBACK of every alert, one real-time camera at `fps`. */
-export async function measureLatency(site: SiteBase, env: NodeJS.ProcessEnv, fps: number, warmupSeconds: number, windowSeconds: number): Promise<LatencyResult> {
+export async function measureLatency(
+  site: SiteBase,
+  env: NodeJS.ProcessEnv,
+  fps: number,
+  warmupSeconds: number,
+  windowSeconds: number,
+): Promise<LatencyResult> {
   const agent = await startInProcessAgent({ ...site, cameras: 1, realtime: true, analyticsFps: fps, motion: false }, env);
   try {
     await sleep(warmupSeconds * 1000);

@@ -40,11 +40,24 @@ const logger = createRootLogger({ level: 'warn' });
 const ffmpegPath = resolveFfmpegPath({ env: setup.env, logger });
 const entry = getModelEntry(await loadModelRegistry(), 'yolox-nano');
 const model = await resolveModelFile(entry, { mirrorDir: setup.modelsDir, env: setup.env });
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ort.env.versions.node ?? 'unknown', loadavgAtStart: loadavg().map((v) => round(v, 2)) };
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  onnxruntime: ort.env.versions.node ?? 'unknown',
+  loadavgAtStart: loadavg().map((v) => round(v, 2)),
+};
 say(`${machine.cpus} x ${machine.cpu}, load average ${machine.loadavgAtStart.join(' ')}; model ${model.path}; clip ${setup.clipPath}`);
 
 say('decoding 100 frames of the clip in advance');
-const frames = await decodeClipFrames({ ffmpegPath, clipPath: setup.clipPath, width: entry.input.width, height: entry.input.height, fps: LATENCY_FPS, count: 100 });
+const frames = await decodeClipFrames({
+  ffmpegPath,
+  clipPath: setup.clipPath,
+  width: entry.input.width,
+  height: entry.input.height,
+  fps: LATENCY_FPS,
+  count: 100,
+});
 const broker = await startLocalBroker();
 say(`broker: ${broker.name} at ${broker.url}`);
 const site = { clipPath: setup.clipPath, brokerUrl: broker.url, protocolVersion: broker.protocolVersion };
@@ -86,7 +99,10 @@ async function runMain(): Promise<void> {
   say(`    ${ortAfter.fps} fps, inference p50 ${ortAfter.inferenceMs.p50} ms`);
   const ortOnly = {
     fps: round((ortBefore.fps + ortAfter.fps) / 2),
-    inferenceMs: { p50: round((ortBefore.inferenceMs.p50 + ortAfter.inferenceMs.p50) / 2, 2), p95: round((ortBefore.inferenceMs.p95 + ortAfter.inferenceMs.p95) / 2, 2) },
+    inferenceMs: {
+      p50: round((ortBefore.inferenceMs.p50 + ortAfter.inferenceMs.p50) / 2, 2),
+      p95: round((ortBefore.inferenceMs.p95 + ortAfter.inferenceMs.p95) / 2, 2),
+    },
     preprocessMs: ortBefore.preprocessMs,
   };
   const efficiency = round(pipeline.fps / ortOnly.fps, 3);
@@ -101,7 +117,9 @@ async function runMain(): Promise<void> {
   const guess = Math.max(1, Math.floor((0.8 * ortOnly.fps) / CAMERA_FPS));
   const remaining = (): number => BUDGET_MS - (Date.now() - startedAt);
   const report = (result: TrialResult): void =>
-    say(`    ${result.cameras} cameras, gating ${result.motion ? 'on' : 'off'}: ${result.pass ? 'pass' : `fail (${result.why.join('; ')})`}; dropped ${(result.dropRatio * 100).toFixed(2)} %, ${(result.withinLatency * 100).toFixed(1)} % within 250 ms, inference ${result.inferenceMs} ms a frame, agent peak RSS ${result.agentPeakRssMb} MB${result.firstAttempt ? ' (second run)' : ''}`);
+    say(
+      `    ${result.cameras} cameras, gating ${result.motion ? 'on' : 'off'}: ${result.pass ? 'pass' : `fail (${result.why.join('; ')})`}; dropped ${(result.dropRatio * 100).toFixed(2)} %, ${(result.withinLatency * 100).toFixed(1)} % within 250 ms, inference ${result.inferenceMs} ms a frame, agent peak RSS ${result.agentPeakRssMb} MB${result.firstAttempt ? ' (second run)' : ''}`,
+    );
   const trialSeconds = window.warmup + window.trial + 10;
   const trial = (cameras: number, motion: boolean): Promise<TrialResult> =>
     runTrialWithRetry(
@@ -130,8 +148,7 @@ async function runMain(): Promise<void> {
     onTrial: report,
   });
 
-  const atCapacity = (result: CapacityResult): TrialResult | undefined =>
-    result.trials.filter((t) => t.pass && t.cameras === result.capacity).at(-1);
+  const atCapacity = (result: CapacityResult): TrialResult | undefined => result.trials.filter((t) => t.pass && t.cameras === result.capacity).at(-1);
   const rssOff = atCapacity(capacityOff)?.agentPeakRssMb ?? Number.NaN;
   const rssOn = atCapacity(capacityOn)?.agentPeakRssMb ?? Number.NaN;
   const decodersOff = atCapacity(capacityOff)?.decodersRssMb ?? Number.NaN;
@@ -190,7 +207,11 @@ async function runMain(): Promise<void> {
       ['pipeline_fps, frames decoded in advance (agent without decoder)', String(behindDecoder.fps), ''],
       ['efficiency, frames decoded in advance', String(agentEfficiency), `>= 0.95 (${yes(agentEfficiency >= 0.95)})`],
       ['  share of that time the model was running', String(behindDecoder.inferenceBusy), ''],
-      [`frame -> PUBACK p50 / p95 / p99 (ms), 1 camera at ${LATENCY_FPS} fps`, `${latency.p50} / ${latency.p95} / ${latency.p99} (${latency.alerts} alerts)`, `p99 ${results.targets.latency_p99.target} (${yes(results.targets.latency_p99.met)})`],
+      [
+        `frame -> PUBACK p50 / p95 / p99 (ms), 1 camera at ${LATENCY_FPS} fps`,
+        `${latency.p50} / ${latency.p95} / ${latency.p99} (${latency.alerts} alerts)`,
+        `p99 ${results.targets.latency_p99.target} (${yes(results.targets.latency_p99.met)})`,
+      ],
       [`capacity, ${CAMERA_FPS} fps cameras, gating off`, describeCapacity(capacityOff), ''],
       [`capacity, ${CAMERA_FPS} fps cameras, gating on`, describeCapacity(capacityOn), `>= 12 (${yes(results.targets.capacity_with_gating.met)})`],
       ['agent peak RSS at capacity, off / on (MB)', `${rssOff} / ${rssOn}`, `< 400 (${yes(results.targets.rss.met)})`],

@@ -41,7 +41,10 @@ export async function runSessionSweep(options: {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [i, candidate] of CANDIDATES.entries()) {
       options.say(`sweep round ${round}/${ROUNDS}: ${candidate.label} (load average ${loadavg()[0]!.toFixed(2)})`);
-      alone[i]!.push((await measureOrtOnly({ modelPath: options.modelPath, entry: options.entry, frames: options.frames, sessionOptions: candidate.inference, seconds: 4 })).fps);
+      alone[i]!.push(
+        (await measureOrtOnly({ modelPath: options.modelPath, entry: options.entry, frames: options.frames, sessionOptions: candidate.inference, seconds: 4 }))
+          .fps,
+      );
       const latency = await measureLatency({ ...options.site, inference: candidate.inference }, options.env, 10, 3, 12);
       oneCamera[i]!.push({ p50: latency.p50, p99: latency.p99 });
       many[i]!.push(await runTrial(MANY_CAMERAS, false, options.trialOptions(15, candidate.inference)));
@@ -60,7 +63,12 @@ export async function runSessionSweep(options: {
   }));
   process.stdout.write(
     `\n${formatTable([
-      ['settings', 'ONNX Runtime alone (fps)', '1 camera at 10 fps: p50 / p99 ms', `${MANY_CAMERAS} cameras at 5 fps: dropped %, within 250 ms %, processed fps, model busy %`],
+      [
+        'settings',
+        'ONNX Runtime alone (fps)',
+        '1 camera at 10 fps: p50 / p99 ms',
+        `${MANY_CAMERAS} cameras at 5 fps: dropped %, within 250 ms %, processed fps, model busy %`,
+      ],
       ...rows.map((r) => [
         r.settings,
         String(r.ortOnlyFps),

@@ -14,48 +14,50 @@ const unit = z.number().min(0).max(1);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const timestamp = z.iso.datetime({ offset: false });
 
-export const alertSchema = z.strictObject({
-  schema: z.literal(ALERT_SCHEMA_NAME),
-  /** UUIDv7: time-ordered; receivers de-duplicate on it (delivery is at-least-once) */
-  id: z.uuid({ version: 'v7' }),
-  /** per-agent, monotonic */
-  seq: z.number().int().min(1),
-  siteId: z.string().min(1),
-  cameraId: z.string().min(1),
-  ruleId: z.string().min(1),
-  type: z.enum(RULE_TYPES),
-  state: z.enum(['start', 'update', 'end']),
-  severity: z.enum(SEVERITIES),
-  /** the object the event is about; absent only for crowding, whose event is about a zone */
-  object: z
-    .strictObject({
-      label: z.string().min(1),
-      trackId: z.number().int().min(1),
-      score: unit,
-      /** normalised source coordinates x1, y1, x2, y2 */
-      bbox: z.tuple([unit, unit, unit, unit]),
-    })
-    .describe('the object the event is about: present on every alert type except crowding')
-    .optional(),
-  zone: z.strictObject({ id: z.string().min(1) }).optional(),
-  /** line_crossing: the line and the direction of the (latest) crossing */
-  line: z.strictObject({ id: z.string().min(1), direction: z.enum(['in', 'out']) }).optional(),
-  /** crowding: objects in the zone */
-  count: z.number().int().min(0).optional(),
-  /** loitering: seconds the object has been in the zone */
-  dwellSeconds: z.number().min(0).optional(),
-  /** when the frame that produced this alert left the decoder (UTC, ms) */
-  frameTime: timestamp,
-  createdAt: timestamp,
-  model: z.strictObject({ name: z.string().min(1), sha256 }),
-  config: z.strictObject({ version: z.number().int().min(1), sha256 }),
-  /** the audit record behind this alert, once the audit log is enabled */
-  audit: z.strictObject({ seq: z.number().int().min(1), hash: sha256 }).optional(),
-}).superRefine((alert, ctx) => {
-  if (alert.type !== 'crowding' && alert.object === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['object'], message: `a ${alert.type} alert must name its object` });
-  }
-});
+export const alertSchema = z
+  .strictObject({
+    schema: z.literal(ALERT_SCHEMA_NAME),
+    /** UUIDv7: time-ordered; receivers de-duplicate on it (delivery is at-least-once) */
+    id: z.uuid({ version: 'v7' }),
+    /** per-agent, monotonic */
+    seq: z.number().int().min(1),
+    siteId: z.string().min(1),
+    cameraId: z.string().min(1),
+    ruleId: z.string().min(1),
+    type: z.enum(RULE_TYPES),
+    state: z.enum(['start', 'update', 'end']),
+    severity: z.enum(SEVERITIES),
+    /** the object the event is about; absent only for crowding, whose event is about a zone */
+    object: z
+      .strictObject({
+        label: z.string().min(1),
+        trackId: z.number().int().min(1),
+        score: unit,
+        /** normalised source coordinates x1, y1, x2, y2 */
+        bbox: z.tuple([unit, unit, unit, unit]),
+      })
+      .describe('the object the event is about: present on every alert type except crowding')
+      .optional(),
+    zone: z.strictObject({ id: z.string().min(1) }).optional(),
+    /** line_crossing: the line and the direction of the (latest) crossing */
+    line: z.strictObject({ id: z.string().min(1), direction: z.enum(['in', 'out']) }).optional(),
+    /** crowding: objects in the zone */
+    count: z.number().int().min(0).optional(),
+    /** loitering: seconds the object has been in the zone */
+    dwellSeconds: z.number().min(0).optional(),
+    /** when the frame that produced this alert left the decoder (UTC, ms) */
+    frameTime: timestamp,
+    createdAt: timestamp,
+    model: z.strictObject({ name: z.string().min(1), sha256 }),
+    config: z.strictObject({ version: z.number().int().min(1), sha256 }),
+    /** the audit record behind this alert, once the audit log is enabled */
+    audit: z.strictObject({ seq: z.number().int().min(1), hash: sha256 }).optional(),
+  })
+  .superRefine((alert, ctx) => {
+    if (alert.type !== 'crowding' && alert.object === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['object'], message: `a ${alert.type} alert must name its object` });
+    }
+  });
 
 export type Alert = z.infer<typeof alertSchema>;
 export type AlertType = Alert['type'];

@@ -56,10 +56,7 @@ export function segmentsIntersect(p1: Point, p2: Point, q1: Point, q2: Point): b
   const d4 = cross(p1, p2, q2);
   if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return true;
   return (
-    (d1 === 0 && onSegment(q1, q2, p1)) ||
-    (d2 === 0 && onSegment(q1, q2, p2)) ||
-    (d3 === 0 && onSegment(p1, p2, q1)) ||
-    (d4 === 0 && onSegment(p1, p2, q2))
+    (d1 === 0 && onSegment(q1, q2, p1)) || (d2 === 0 && onSegment(q1, q2, p2)) || (d3 === 0 && onSegment(p1, p2, q1)) || (d4 === 0 && onSegment(p1, p2, q2))
   );
 }
 

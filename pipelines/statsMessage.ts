@@ -107,12 +107,7 @@ const round = (value: number, digits = 2): number => Number(value.toFixed(digits
 const FPS_OUTCOMES = { processed: 'processed', dropped: 'dropped', skipped: 'skipped_motion', failed: 'failed' } as const;
 
 /** The summary of what happened between two readings; pure, so a test drives it with numbers. */
-export function buildStatsMessage(
-  previous: MetricsReading,
-  current: MetricsReading,
-  siteId: string,
-  auditCheckpoint?: AuditCheckpoint,
-): StatsMessage {
+export function buildStatsMessage(previous: MetricsReading, current: MetricsReading, siteId: string, auditCheckpoint?: AuditCheckpoint): StatsMessage {
   const periodSeconds = Math.max(0.001, (current.at - previous.at) / 1000);
   const frameKey = (camera: string, outcome: string): string => `${camera}\u0000${outcome}`;
   const previousFrames = new Map(previous.frames.map((f) => [frameKey(f.camera, f.outcome), f.value]));

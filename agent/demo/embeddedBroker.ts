@@ -14,11 +14,9 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(port = 0): Promise<EmbeddedBroker> {
   // aedes is a development dependency: production installs run without it, so load it lazily.
   const aedes = await import('aedes').catch((error: unknown) => {
-    throw new AgentError(
-      'demo_unavailable',
-      'the demo needs the aedes package, a development dependency: run `npm ci` in a checkout of c5-edge-agent',
-      { cause: error },
-    );
+    throw new AgentError('demo_unavailable', 'the demo needs the aedes package, a development dependency: run `npm ci` in a checkout of c5-edge-agent', {
+      cause: error,
+    });
   });
   const broker = await aedes.Aedes.createBroker();
   const server = createServer(broker.handle);

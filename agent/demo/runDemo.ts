@@ -77,10 +77,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         return;
       }
       const [x1, y1, x2, y2] = a.object.bbox;
-      out.write(
-        `${head} ${a.object.label} #${a.object.trackId} ` +
-          `score ${a.object.score.toFixed(2)} box [${f3(x1)}, ${f3(y1)}, ${f3(x2)}, ${f3(y2)}]\n`,
-      );
+      out.write(`${head} ${a.object.label} #${a.object.trackId} ` + `score ${a.object.score.toFixed(2)} box [${f3(x1)}, ${f3(y1)}, ${f3(x2)}, ${f3(y2)}]\n`);
     } else {
       out.write(`status ${topic}: ${text}\n`);
     }
@@ -119,9 +116,13 @@ function waitUntil(signal: AbortSignal, durationSeconds: number | undefined, clo
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = durationSeconds === undefined ? undefined : clock.setTimeout(resolve, durationSeconds * 1000);
-    signal.addEventListener('abort', () => {
-      timer?.cancel();
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        timer?.cancel();
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

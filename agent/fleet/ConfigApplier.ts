@@ -105,7 +105,12 @@ export class ConfigApplier {
       await this.journal(previous, change);
     } catch (error) {
       const { changes: _changes, ...named } = facts;
-      return this.report({ status: 'rejected', ...named, reason: 'state_unwritable', error: `cannot persist the apply in progress: ${toError(error).message}` });
+      return this.report({
+        status: 'rejected',
+        ...named,
+        reason: 'state_unwritable',
+        error: `cannot persist the apply in progress: ${toError(error).message}`,
+      });
     }
     const outcome = await this.applyAndJudge(previous, change, diff, facts);
     if (outcome.status === 'applied' || outcome.status === 'rolled_back') await this.close(change.envelopeSha256, outcome);

@@ -142,9 +142,11 @@ export class FleetManager {
     if (this.highWaterMark > this.storedHighWaterMark) {
       // A config file newer than every push counts as accepted too: the mark on disk follows it.
       const mark = { version: this.highWaterMark, updatedAt: new Date(this.deps.clock.now()).toISOString() };
-      this.startupMarkSaved = interruptedReported.then(() => this.deps.store.raiseHighWaterMark(mark)).catch((error: unknown) => {
-        this.log.error({ err: toError(error) }, 'cannot persist the version high-water mark');
-      });
+      this.startupMarkSaved = interruptedReported
+        .then(() => this.deps.store.raiseHighWaterMark(mark))
+        .catch((error: unknown) => {
+          this.log.error({ err: toError(error) }, 'cannot persist the version high-water mark');
+        });
     }
   }
 
@@ -293,8 +295,7 @@ export class FleetManager {
       origin: item.origin,
       probationSeconds: fleet.probationSeconds,
       envelopeSha256,
-      keep: (appliedAt) =>
-        this.deps.store.saveLastKnownGood({ version, sha256: verdict.loaded.sha256, keyId: verdict.keyId, appliedAt }, verdict.payload),
+      keep: (appliedAt) => this.deps.store.saveLastKnownGood({ version, sha256: verdict.loaded.sha256, keyId: verdict.keyId, appliedAt }, verdict.payload),
     });
   }
 

@@ -4,7 +4,16 @@ import { parse as parseYaml } from 'yaml';
 import { parseSiteConfig } from '../../pipelines/config/siteConfig.js';
 import { ConfigError, toError } from '../../pipelines/errors.js';
 import { parseConfigBytes } from './parseConfigBytes.js';
-import { fingerprintOf, generateSigningKey, keyIdSchema, parseEnvelope, readPrivateKey, signEnvelope, verifyEnvelopeSignature, type ConfigEnvelope } from './signing.js';
+import {
+  fingerprintOf,
+  generateSigningKey,
+  keyIdSchema,
+  parseEnvelope,
+  readPrivateKey,
+  signEnvelope,
+  verifyEnvelopeSignature,
+  type ConfigEnvelope,
+} from './signing.js';
 import { writeFileAtomic } from './FleetStateStore.js';
 import { loadTrustedKeys, parseTrustedKeys, type TrustedKeysFile } from './trustedKeys.js';
 
@@ -109,7 +118,8 @@ export function validateEnvelopeFile(options: { path: string; bytes: Buffer; tru
     signature = 'signature verified';
   }
   const { config, sha256 } = parseConfigBytes(Buffer.from(envelope.payload, 'base64'), `${options.path} (payload)`, options.env);
-  const expiry = envelope.expiresAt === undefined ? 'never expires' : `${options.now > Date.parse(envelope.expiresAt) ? 'EXPIRED' : 'expires'} ${envelope.expiresAt}`;
+  const expiry =
+    envelope.expiresAt === undefined ? 'never expires' : `${options.now > Date.parse(envelope.expiresAt) ? 'EXPIRED' : 'expires'} ${envelope.expiresAt}`;
   return `ok: ${options.path}: envelope from key ${envelope.keyId}, ${signature}, ${expiry}; site ${config.site.id}, version ${config.version}, ${config.cameras.length} camera(s), sha256 ${sha256}`;
 }
 

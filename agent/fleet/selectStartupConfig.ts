@@ -29,7 +29,10 @@ export function selectStartupConfig(bootstrap: LoadedSiteConfig, env: NodeJS.Pro
     const stored = store.readLastKnownGood();
     if (!stored) return { loaded: bootstrap, store };
     if (stored.version <= bootstrap.config.version) {
-      log.info({ file: bootstrap.source, version: bootstrap.config.version, lastKnownGood: stored.version }, 'the config file is as new as the last pushed config; running the file');
+      log.info(
+        { file: bootstrap.source, version: bootstrap.config.version, lastKnownGood: stored.version },
+        'the config file is as new as the last pushed config; running the file',
+      );
       return { loaded: bootstrap, store };
     }
     const payload = Buffer.from(stored.payload, 'base64');
@@ -39,7 +42,10 @@ export function selectStartupConfig(bootstrap: LoadedSiteConfig, env: NodeJS.Pro
     if (loaded.config.site.id !== bootstrap.config.site.id) {
       throw new Error(`it is for site "${loaded.config.site.id}", the config file for "${bootstrap.config.site.id}"`);
     }
-    log.info({ version: stored.version, sha256: stored.sha256, appliedAt: stored.appliedAt, file: bootstrap.source, fileVersion: bootstrap.config.version }, 'running the last-known-good pushed config');
+    log.info(
+      { version: stored.version, sha256: stored.sha256, appliedAt: stored.appliedAt, file: bootstrap.source, fileVersion: bootstrap.config.version },
+      'running the last-known-good pushed config',
+    );
     return { loaded: { ...loaded, source }, store };
   } catch (error) {
     log.error({ err: toError(error), lastKnownGood: source, file: bootstrap.source }, 'last-known-good config unusable; running the config file');

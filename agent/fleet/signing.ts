@@ -79,7 +79,10 @@ export function parseEnvelope(bytes: Buffer): ConfigEnvelope {
 /** JSON.parse's own message quotes the input; this says how it starts instead. */
 function notJson(bytes: Buffer): ConfigError {
   // A UTF-8 character is at most 4 bytes, so this many bytes hold the prefix quoteUntrusted shows.
-  const start = bytes.subarray(0, 4 * UNTRUSTED_ECHO_CHARS).toString('utf8').slice(0, UNTRUSTED_ECHO_CHARS);
+  const start = bytes
+    .subarray(0, 4 * UNTRUSTED_ECHO_CHARS)
+    .toString('utf8')
+    .slice(0, UNTRUSTED_ECHO_CHARS);
   return new ConfigError('malformed_envelope', `not a JSON envelope (${bytes.length} bytes); it starts ${quoteUntrusted(start)}`);
 }
 

@@ -147,8 +147,7 @@ export class OnnxDetector implements Detector {
     if (sha256 !== options.sha256 || !entry.sha256.includes(sha256)) {
       throw new ModelError(
         'digest_mismatch',
-        `model file ${modelPath} has sha256 ${sha256}; expected ${options.sha256} ` +
-          `(accepted: ${entry.sha256.join(', ')}); refusing to load it`,
+        `model file ${modelPath} has sha256 ${sha256}; expected ${options.sha256} ` + `(accepted: ${entry.sha256.join(', ')}); refusing to load it`,
       );
     }
 
@@ -161,8 +160,7 @@ export class OnnxDetector implements Detector {
     const problems: string[] = [];
     if (inputMeta.length !== 1 || !shapeMatches(inputMeta[0], entry.input.name, expectedInput)) {
       problems.push(
-        `input: expected ${entry.input.name}: float32 [${expectedInput.join(', ')}], ` +
-          `model has ${inputMeta.map(describe).join('; ') || 'none'}`,
+        `input: expected ${entry.input.name}: float32 [${expectedInput.join(', ')}], ` + `model has ${inputMeta.map(describe).join('; ') || 'none'}`,
       );
     }
     const outputIndex = outputMeta.findIndex((meta) => meta.name === entry.output.name);
@@ -174,17 +172,11 @@ export class OnnxDetector implements Detector {
     }
     if (problems.length > 0) {
       await session.release();
-      throw new ModelError(
-        'model_mismatch',
-        `model file ${modelPath} does not match registry entry "${name}": ${problems.join('; ')}`,
-      );
+      throw new ModelError('model_mismatch', `model file ${modelPath} does not match registry entry "${name}": ${problems.join('; ')}`);
     }
 
     const detector = new OnnxDetector(options, session, decoder);
-    log.info(
-      { path: modelPath, sha256, loadMs: Math.round(performance.now() - started), sessionOptions },
-      'model loaded',
-    );
+    log.info({ path: modelPath, sha256, loadMs: Math.round(performance.now() - started), sessionOptions }, 'model loaded');
     return detector;
   }
 
@@ -196,9 +188,7 @@ export class OnnxDetector implements Detector {
   /** Calls made before shutdown() still complete; calls made after it reject with `detector_stopped`. */
   detect(frame: Frame, options: DetectOptions): Promise<Detection[]> {
     if (this.shutdownPromise !== null) {
-      return Promise.reject(
-        new ModelError('detector_stopped', `detector for model "${this.model.name}" has been shut down`),
-      );
+      return Promise.reject(new ModelError('detector_stopped', `detector for model "${this.model.name}" has been shut down`));
     }
     const run = this.queue.then(() => this.runOnce(frame, options));
     // The queue only orders calls; each caller sees its own result or error.

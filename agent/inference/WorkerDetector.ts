@@ -118,7 +118,11 @@ export class WorkerDetector implements Detector {
   private spawning: SpawnedWorker | undefined;
   private readonly failureLog: RateLimitedLog;
 
-  private constructor(spawned: SpawnedWorker, ready: Ready, settings: { script: string; data: DetectorWorkerData; clock: Clock; metrics: WorkerDetectorMetrics | undefined; logger: Logger }) {
+  private constructor(
+    spawned: SpawnedWorker,
+    ready: Ready,
+    settings: { script: string; data: DetectorWorkerData; clock: Clock; metrics: WorkerDetectorMetrics | undefined; logger: Logger },
+  ) {
     this.model = ready.model;
     this.script = settings.script;
     this.data = settings.data;
@@ -279,6 +283,9 @@ export class WorkerDetector implements Detector {
     const restartInMs = this.scheduleRestart();
     const admitted = this.failureLog.admit(RESTART_FAILED_KEY);
     if (!admitted) return;
-    this.log.error({ err: error, restartInMs, failedAttempts: this.restartStreak - 1, unloggedFailures: admitted.suppressed }, 'inference thread could not be restarted; retrying');
+    this.log.error(
+      { err: error, restartInMs, failedAttempts: this.restartStreak - 1, unloggedFailures: admitted.suppressed },
+      'inference thread could not be restarted; retrying',
+    );
   }
 }

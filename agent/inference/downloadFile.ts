@@ -96,19 +96,12 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   }
   if (!response.ok || response.body === null) {
     await response.body?.cancel();
-    throw new ModelError(
-      'download_failed',
-      `download of ${shownUrl} failed: HTTP ${response.status} ${response.statusText}`.trimEnd(),
-    );
+    throw new ModelError('download_failed', `download of ${shownUrl} failed: HTTP ${response.status} ${response.statusText}`.trimEnd());
   }
 
   const lengthHeader = Number(response.headers.get('content-length'));
   const total = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null;
-  const progress = new ProgressReporter(
-    options.progress === undefined ? process.stderr : options.progress,
-    options.label ?? basename(dest),
-    total,
-  );
+  const progress = new ProgressReporter(options.progress === undefined ? process.stderr : options.progress, options.label ?? basename(dest), total);
   const hash = createHash('sha256');
   let received = 0;
   const meter = new Transform({

@@ -34,10 +34,7 @@ async function isFile(path: string): Promise<boolean> {
  * unknown one is refused rather than loaded. The first file found decides; a corrupt cached
  * copy is an error to fix, not something to silently step over.
  */
-export async function resolveModelFile(
-  entry: ModelEntry,
-  options: ResolveModelFileOptions = {},
-): Promise<ResolvedModelFile> {
+export async function resolveModelFile(entry: ModelEntry, options: ResolveModelFileOptions = {}): Promise<ResolvedModelFile> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const mirrorDir = options.mirrorDir ?? (options.env ?? process.env)['C5_MODELS_DIR'];
   const candidates = [join(cacheDir, entry.file)];

@@ -101,7 +101,11 @@ export class FfmpegFrameSource implements FrameSource {
     this.cameraId = deps.camera.id;
     this.timings = { ...DEFAULT_INGEST_TIMINGS, ...deps.timings };
     this.log = deps.logger.child({ component: 'ingest', camera: deps.camera.id });
-    this.stderrLog = new FfmpegStderrLog(this.log, { clock: deps.clock, linesPerWindow: this.timings.stderrLinesPerWindow, windowMs: this.timings.stderrWindowMs });
+    this.stderrLog = new FfmpegStderrLog(this.log, {
+      clock: deps.clock,
+      linesPerWindow: this.timings.stderrLinesPerWindow,
+      windowMs: this.timings.stderrWindowMs,
+    });
     this.spawnFn = deps.spawn ?? nodeSpawn;
     this.random = deps.random ?? Math.random;
     this.frameBytes = inputWidth * inputHeight * 3;

@@ -106,7 +106,6 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
   return args;
 }
 
-
 /** The codec name of the input's first video stream ("Stream #0:0: Video: hevc (Main), ..."). */
 export function parseInputVideoCodec(stderr: string): string | undefined {
   const input = stderr.split(/^(?:Output #\d+|Stream mapping:)/m)[0] ?? '';

@@ -16,8 +16,7 @@ export interface ResolveFfmpegDeps {
   bundled?: () => string | undefined;
 }
 
-const INSTALL_HINT =
-  'install the OS package (e.g. `apt-get install ffmpeg`), or set FFMPEG_PATH, or `ffmpegPath` in the site config';
+const INSTALL_HINT = 'install the OS package (e.g. `apt-get install ffmpeg`), or set FFMPEG_PATH, or `ffmpegPath` in the site config';
 
 function isExecutableFile(path: string): boolean {
   try {

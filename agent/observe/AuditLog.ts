@@ -235,7 +235,10 @@ export class AuditLog {
     this.fd = undefined;
     this.day = undefined;
     if (this.state.state !== 'degraded') {
-      this.deps.logger.error({ err, dir: this.deps.dir, file: this.file, code }, `audit log ${reason} failed; records are counted as lost until it works again`);
+      this.deps.logger.error(
+        { err, dir: this.deps.dir, file: this.file, code },
+        `audit log ${reason} failed; records are counted as lost until it works again`,
+      );
     }
     this.state = { state: 'degraded', since: this.deps.clock.now(), reason: code, detail: err.message, lost: this.lost };
   }

@@ -125,8 +125,7 @@ export async function readMetrics(metrics: StatsMetrics, at: number): Promise<Me
     metrics.mqttConnected.get(),
     metrics.configVersion.get(),
   ]);
-  const alertTotal = (outcome: string): number =>
-    alerts.values.filter((v) => label(v, 'outcome') === outcome).reduce((sum, v) => sum + v.value, 0);
+  const alertTotal = (outcome: string): number => alerts.values.filter((v) => label(v, 'outcome') === outcome).reduce((sum, v) => sum + v.value, 0);
   const single = (values: Values): number => values[0]?.value ?? 0;
   return {
     at,

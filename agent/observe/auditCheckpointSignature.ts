@@ -1,9 +1,5 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
-import {
-  AUDIT_CHECKPOINT_SCHEMA_NAME,
-  checkpointSigningText,
-  type AuditCheckpoint,
-} from '../../pipelines/auditCheckpoint.js';
+import { AUDIT_CHECKPOINT_SCHEMA_NAME, checkpointSigningText, type AuditCheckpoint } from '../../pipelines/auditCheckpoint.js';
 import { fingerprintOf, readPublicKey } from '../fleet/signing.js';
 import type { AuditRef } from './auditRecord.js';
 import type { CheckpointKey } from './checkpointKey.js';

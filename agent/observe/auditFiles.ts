@@ -90,7 +90,8 @@ export interface Checkpoint extends AuditRef {
   readonly file: string;
 }
 
-export type CheckpointRead = { readonly found: false } | { readonly found: true; readonly checkpoint: Checkpoint } | { readonly found: true; readonly problem: string };
+export type CheckpointRead =
+  { readonly found: false } | { readonly found: true; readonly checkpoint: Checkpoint } | { readonly found: true; readonly problem: string };
 
 export function readCheckpoint(dir: string): CheckpointRead {
   let text: string;

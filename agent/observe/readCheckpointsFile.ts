@@ -52,7 +52,10 @@ export function readCheckpointsFile(path: string): StoredCheckpoint[] {
 function toCheckpoint(value: unknown, path: string, entry: number): AuditCheckpoint {
   const parsed = auditCheckpointSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new ObserveError('checkpoints_invalid', `${path} entry ${entry}: not a c5.audit-checkpoint.v1 (${formatIssues(parsed.error.issues, value).join('; ')})`);
+  throw new ObserveError(
+    'checkpoints_invalid',
+    `${path} entry ${entry}: not a c5.audit-checkpoint.v1 (${formatIssues(parsed.error.issues, value).join('; ')})`,
+  );
 }
 
 function readBounded(path: string): string {

@@ -86,7 +86,8 @@ export function verifyAuditLog(dir: string, visit?: (record: AuditRecord, place:
         if (!vouchesFor(record, pending)) {
           return result({ file: first.torn.file, line: first.torn.line, kind: 'edited', detail: `not a valid audit record: ${first.problem}` });
         }
-        for (const p of pending) notes.push(`${p.torn.file} line ${p.torn.line}: partial line (${p.torn.bytes} bytes) from an interrupted write, sealed by seq ${record.seq}`);
+        for (const p of pending)
+          notes.push(`${p.torn.file} line ${p.torn.line}: partial line (${p.torn.bytes} bytes) from an interrupted write, sealed by seq ${record.seq}`);
         pending = [];
       }
       if (expectedHash(record) !== record.hash) return result({ ...at, kind: 'edited', detail: "the record's content does not match its hash" });
@@ -95,7 +96,11 @@ export function verifyAuditLog(dir: string, visit?: (record: AuditRecord, place:
         return result({ ...at, kind: 'edited', detail: `prevHash is not the hash of seq ${previous.seq}: this record or the one before it was rewritten` });
       }
       if (checkpoint && record.seq === checkpoint.seq && record.hash !== checkpoint.hash) {
-        return result({ ...at, kind: 'edited', detail: `differs from the record ${CHECKPOINT_FILE} says was synced (hash ${checkpoint.hash.slice(0, 12)}...)` });
+        return result({
+          ...at,
+          kind: 'edited',
+          detail: `differs from the record ${CHECKPOINT_FILE} says was synced (hash ${checkpoint.hash.slice(0, 12)}...)`,
+        });
       }
       noteIncident(record, notes, acknowledgedMissing);
       visit?.(record, { file, line: raw.line });
@@ -144,7 +149,9 @@ export function formatVerification(result: AuditVerification): string {
   if (anchor?.newest) {
     const after = result.last.seq - anchor.newest.seq;
     const unanchored = after > 0 ? `; the ${after} record(s) after it are not anchored yet` : '';
-    lines.push(`anchored: ${anchor.checkpoints} checkpoint(s) signed by ${anchor.keyId} match the log, the newest at seq ${anchor.newest.seq} (${anchor.newest.time})${unanchored}`);
+    lines.push(
+      `anchored: ${anchor.checkpoints} checkpoint(s) signed by ${anchor.keyId} match the log, the newest at seq ${anchor.newest.seq} (${anchor.newest.time})${unanchored}`,
+    );
   }
   for (const note of result.notes) lines.push(`note: ${note}`);
   return `${lines.join('\n')}\n`;
@@ -194,7 +201,8 @@ function classifySeqJump(
 ): { kind: AuditBreakKind; detail: string } {
   if (found < expected) return { kind: 'reordered', detail: `expected seq ${expected}, found seq ${found} again or out of order` };
   const later = findSeq(dir, files, fileIndex, line, expected);
-  if (later) return { kind: 'reordered', detail: `expected seq ${expected}, found seq ${found}; seq ${expected} comes later, at ${later.file} line ${later.line}` };
+  if (later)
+    return { kind: 'reordered', detail: `expected seq ${expected}, found seq ${found}; seq ${expected} comes later, at ${later.file} line ${later.line}` };
   const gap = found - expected === 1 ? `seq ${expected} is` : `seqs ${expected}..${found - 1} are`;
   return { kind: 'removed', detail: `expected seq ${expected}, found seq ${found}: ${gap} missing` };
 }

@@ -112,7 +112,8 @@ function trustedKeyId(stored: readonly StoredCheckpoint[], options: CheckpointVe
           (expected ? '' : '; name the box key with --public-key'),
       );
     }
-    if (checkpoint.siteId !== site) throw new ObserveError('checkpoint_untrusted', `${at} is for site ${checkpoint.siteId}, entry ${first.entry} for site ${site}`);
+    if (checkpoint.siteId !== site)
+      throw new ObserveError('checkpoint_untrusted', `${at} is for site ${checkpoint.siteId}, entry ${first.entry} for site ${site}`);
     // Two valid signatures over different hashes for one seq: someone else holds the box key.
     const same = signedAt.get(checkpoint.seq);
     if (same && same.checkpoint.hash !== checkpoint.hash) {

@@ -78,7 +78,8 @@ export class FallbackOutbox implements Outbox {
     if (this.closed) throw new PublishError('outbox_closed', 'the outbox is closed');
     let floor = this.lastSeq;
     for (const record of records) {
-      if (record.seq <= floor) throw new PublishError('outbox_seq', `alert ${record.id}: seq ${record.seq} is not above the last stored seq ${floor}; take seqs from nextSeq()`);
+      if (record.seq <= floor)
+        throw new PublishError('outbox_seq', `alert ${record.id}: seq ${record.seq} is not above the last stored seq ${floor}; take seqs from nextSeq()`);
       floor = record.seq;
     }
     if (this.durable && !this.failure) {

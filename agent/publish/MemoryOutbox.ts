@@ -1,5 +1,15 @@
 import { PublishError } from '../../pipelines/errors.js';
-import { dropOf, exceededBound, payloadBytes, type Outbox, type OutboxDrop, type OutboxDropReason, type OutboxLimits, type OutboxRecord, type OutboxStats } from './Outbox.js';
+import {
+  dropOf,
+  exceededBound,
+  payloadBytes,
+  type Outbox,
+  type OutboxDrop,
+  type OutboxDropReason,
+  type OutboxLimits,
+  type OutboxRecord,
+  type OutboxStats,
+} from './Outbox.js';
 
 export interface MemoryOutboxOptions extends OutboxLimits {
   /** the reason drops past a bound are counted under; by default the bound's own name */
@@ -27,13 +37,18 @@ export class MemoryOutbox implements Outbox {
 
   add(records: readonly OutboxRecord[]): OutboxDrop[] {
     for (const record of records) {
-      if (record.seq <= this.highestSeq) throw new PublishError('outbox_seq', `memory outbox: seq ${record.seq} is not above the last stored seq ${this.highestSeq}`);
+      if (record.seq <= this.highestSeq)
+        throw new PublishError('outbox_seq', `memory outbox: seq ${record.seq} is not above the last stored seq ${this.highestSeq}`);
       this.records.push(record);
       this.bytes += payloadBytes(record);
       this.highestSeq = record.seq;
     }
     const drops: OutboxDrop[] = [];
-    for (let bound = exceededBound(this.records.length, this.bytes, this.options); bound; bound = exceededBound(this.records.length, this.bytes, this.options)) {
+    for (
+      let bound = exceededBound(this.records.length, this.bytes, this.options);
+      bound;
+      bound = exceededBound(this.records.length, this.bytes, this.options)
+    ) {
       const oldest = this.records.shift();
       if (!oldest) break;
       this.bytes -= payloadBytes(oldest);

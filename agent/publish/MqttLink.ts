@@ -228,9 +228,10 @@ export class MqttLink implements MessagePublisher {
       const timeoutMs = this.deps.shutdownTimeoutMs ?? 3_000;
       if (this.connection.connected) {
         // Ahead of any backlog, in their order: the site says offline once its cameras do.
-        const sent = this.siteStatus.shutdownMessages().reverse().map(({ topic, payload }) =>
-          this.queue.add({ topic, payload, retain: true, properties: JSON_PROPERTIES, internal: true }, true),
-        );
+        const sent = this.siteStatus
+          .shutdownMessages()
+          .reverse()
+          .map(({ topic, payload }) => this.queue.add({ topic, payload, retain: true, properties: JSON_PROPERTIES, internal: true }, true));
         const drained = Promise.all(sent).then(() => this.waitForQueue(timeoutMs));
         await this.timeout(drained, timeoutMs).catch((error: unknown) => {
           this.log.warn({ err: toError(error) }, 'offline status not acknowledged before shutdown');

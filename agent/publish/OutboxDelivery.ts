@@ -152,7 +152,10 @@ export class OutboxDelivery {
       if (first) this.log.warn(fields, 'broker refused the alert; it stays in the outbox and is retried after a pause');
       else this.log.debug(fields, 'broker refused the alert');
     } else if (first) {
-      this.log.warn({ seq: record.seq, alertId: record.id, err: error, code: error instanceof PublishError ? error.code : undefined }, 'alert not handed to the broker; retrying after a pause');
+      this.log.warn(
+        { seq: record.seq, alertId: record.id, err: error, code: error instanceof PublishError ? error.code : undefined },
+        'alert not handed to the broker; retrying after a pause',
+      );
     }
     this.pauseSending();
   }

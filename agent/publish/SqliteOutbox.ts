@@ -128,7 +128,10 @@ export class SqliteOutbox implements Outbox {
       db.pragma(deferred ? 'synchronous = NORMAL' : 'synchronous = FULL');
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
-        throw new PublishError('outbox_schema', `outbox ${path}: written by a newer agent (schema ${version}, this agent knows ${SCHEMA_VERSION}); upgrade the agent or move the file aside`);
+        throw new PublishError(
+          'outbox_schema',
+          `outbox ${path}: written by a newer agent (schema ${version}, this agent knows ${SCHEMA_VERSION}); upgrade the agent or move the file aside`,
+        );
       }
       if (version < SCHEMA_VERSION) createSchema(db);
       return new SqliteOutbox(path, db, limits, deferred, options.logger);
@@ -321,9 +324,7 @@ function prepare(db: Database.Database) {
     newestSeq: db.prepare('SELECT MAX(seq) AS seq FROM outbox'),
     oldest: db.prepare('SELECT created_at FROM outbox ORDER BY seq LIMIT 1'),
     insert: db.prepare('INSERT INTO outbox (seq, id, camera_id, topic, payload, created_at, frame_time) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    raiseLastSeq: db.prepare(
-      "INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
-    ),
+    raiseLastSeq: db.prepare("INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)"),
     dropOldest: db.prepare(`DELETE FROM outbox WHERE seq = (SELECT MIN(seq) FROM outbox) RETURNING ${dropped}`),
     after: db.prepare('SELECT seq, id, camera_id, topic, payload, created_at, frame_time FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
     remove: db.prepare('DELETE FROM outbox WHERE seq = ? RETURNING length(CAST(payload AS BLOB)) AS bytes'),

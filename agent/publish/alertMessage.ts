@@ -26,7 +26,10 @@ export function alertRecord(alert: Alert, target: { readonly prefix: string; rea
   const checked = alertSchema.safeParse(alert);
   if (!checked.success) {
     const first = checked.error.issues[0];
-    throw new PublishError('invalid_alert', `alert ${alert.id} does not match ${ALERT_SCHEMA_NAME}: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`.trim());
+    throw new PublishError(
+      'invalid_alert',
+      `alert ${alert.id} does not match ${ALERT_SCHEMA_NAME}: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`.trim(),
+    );
   }
   if (alert.siteId !== target.siteId) {
     throw new PublishError('invalid_alert', `alert ${alert.id} is for site ${alert.siteId}, this agent is ${target.siteId}`);

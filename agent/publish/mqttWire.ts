@@ -50,7 +50,10 @@ export function brokerEndpoint(raw: string, serverName?: string): BrokerEndpoint
 export function reasonName(code: number): string {
   const text = (ReasonCodes as Record<number, string | undefined>)[code];
   if (!text) return code === 0 ? 'success' : `reason_0x${code.toString(16)}`;
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
 }
 
 /** What a TLS failure means for whoever has to fix it: which side rejected what, and which setting to look at. */

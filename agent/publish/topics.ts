@@ -22,13 +22,7 @@ function level(kind: string, value: string): string {
 }
 
 function prefixOf(prefix: string): string {
-  if (
-    prefix.length === 0 ||
-    FORBIDDEN_IN_PREFIX.test(prefix) ||
-    prefix.startsWith('/') ||
-    prefix.endsWith('/') ||
-    prefix.includes('//')
-  ) {
+  if (prefix.length === 0 || FORBIDDEN_IN_PREFIX.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/') || prefix.includes('//')) {
     throw new PublishError('invalid_topic', `topic prefix ${JSON.stringify(prefix)} is not usable (no wildcards, no empty levels)`);
   }
   return prefix;

@@ -46,7 +46,13 @@ export class DecisionFileWriter implements AgentRecorder {
 
   private write(frame: Frame, decision: Decision, extra: Record<string, unknown>): void {
     this.decisions += 1;
-    const line = canonicalJson({ frame: frame.seq, time: new Date(frame.captureTime).toISOString(), camera: frame.cameraId, decision: { ...decision }, ...extra });
+    const line = canonicalJson({
+      frame: frame.seq,
+      time: new Date(frame.captureTime).toISOString(),
+      camera: frame.cameraId,
+      decision: { ...decision },
+      ...extra,
+    });
     writeSync(this.fd, `${line}\n`);
   }
 }

@@ -3,9 +3,7 @@ import { MAX_POLYGON_POINTS, polygonProblem } from './simplePolygon.js';
 
 /** Building blocks shared by the site config sections. */
 
-export const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected an id of lower-case letters, digits, "-" or "_" (1-63 chars)');
+export const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected an id of lower-case letters, digits, "-" or "_" (1-63 chars)');
 
 /** A literal, or a reference resolved at load time: `env:NAME` or `file:/path`. */
 export const secretRef = z.string().min(1);
@@ -24,4 +22,3 @@ export const polygonSchema = z
   });
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-

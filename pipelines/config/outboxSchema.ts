@@ -11,8 +11,16 @@ export const outboxSchema = z.strictObject({
   /** past any bound the oldest alerts are dropped, counted and logged */
   maxMessages: z.number().int().positive().default(100_000),
   /** alert payload bytes */
-  maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
-  maxAgeHours: z.number().positive().max(24 * 365).default(72),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+  maxAgeHours: z
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(72),
   /** while the file cannot be written (full disk, read-only volume, corrupt file), alerts wait in memory up to this many */
   memoryMaxMessages: z.number().int().positive().default(10_000),
   /** how often a failed outbox file is tried again */

@@ -23,7 +23,10 @@ export function isKnownTimeZone(timeZone: string): boolean {
 export const scheduleWindowSchema = z
   .strictObject({
     /** the days on which the window starts (an overnight window ends on the next day) */
-    days: z.array(z.enum(WEEKDAYS)).min(1).default([...WEEKDAYS]),
+    days: z
+      .array(z.enum(WEEKDAYS))
+      .min(1)
+      .default([...WEEKDAYS]),
     start: timeOfDay,
     /** before `start` for a window that runs past midnight, e.g. 22:00 to 06:00 */
     end: timeOfDay,

@@ -95,10 +95,5 @@ function segmentsMeet(a: PolygonPoint, b: PolygonPoint, c: PolygonPoint, d: Poly
   const s3 = side(a, b, c);
   const s4 = side(a, b, d);
   if (s1 * s2 < 0 && s3 * s4 < 0) return true;
-  return (
-    (s1 === 0 && withinBox(c, d, a)) ||
-    (s2 === 0 && withinBox(c, d, b)) ||
-    (s3 === 0 && withinBox(a, b, c)) ||
-    (s4 === 0 && withinBox(a, b, d))
-  );
+  return (s1 === 0 && withinBox(c, d, a)) || (s2 === 0 && withinBox(c, d, b)) || (s3 === 0 && withinBox(a, b, c)) || (s4 === 0 && withinBox(a, b, d));
 }

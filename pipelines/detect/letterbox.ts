@@ -19,9 +19,7 @@ export function computeLetterbox(
   inputHeight: number,
 ): Letterbox & { readonly scaledWidth: number; readonly scaledHeight: number } {
   if (!(sourceWidth > 0 && sourceHeight > 0 && inputWidth > 0 && inputHeight > 0)) {
-    throw new RangeError(
-      `letterbox sizes must be positive: source ${sourceWidth}x${sourceHeight}, input ${inputWidth}x${inputHeight}`,
-    );
+    throw new RangeError(`letterbox sizes must be positive: source ${sourceWidth}x${sourceHeight}, input ${inputWidth}x${inputHeight}`);
   }
   const scale = Math.min(inputWidth / sourceWidth, inputHeight / sourceHeight);
   // Integer product first, then one rounding: ffmpeg's av_rescale(h, iw, ih) does the same.
@@ -43,13 +41,7 @@ function clamp01(value: number): number {
 }
 
 /** Model-input pixels (x1 y1 x2 y2) to normalised source coordinates, clamped to the image. */
-export function modelBoxToSource(
-  x1: number,
-  y1: number,
-  x2: number,
-  y2: number,
-  letterbox: Letterbox,
-): Box {
+export function modelBoxToSource(x1: number, y1: number, x2: number, y2: number, letterbox: Letterbox): Box {
   const sx = 1 / (letterbox.scale * letterbox.sourceWidth);
   const sy = 1 / (letterbox.scale * letterbox.sourceHeight);
   return [clamp01(x1 * sx), clamp01(y1 * sy), clamp01(x2 * sx), clamp01(y2 * sy)];

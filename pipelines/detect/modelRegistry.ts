@@ -8,16 +8,12 @@ import { DECODER_FAMILIES } from './decoders/index.js';
  * agent reads the file and the labels.
  */
 
-const sha256Schema = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/, 'expected a sha256 digest: 64 lower-case hex characters');
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 digest: 64 lower-case hex characters');
 
 const positiveInt = z.number().int().positive();
 
 /** A bare file name: weights are always looked up inside known folders, never at a registry-given path. */
-const fileNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a plain file name (letters, digits, ".", "_", "-"), no folders');
+const fileNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a plain file name (letters, digits, ".", "_", "-"), no folders');
 
 /** Relative, inside the registry's folder: a registry must not point the agent at arbitrary files. */
 const relativePathSchema = z
@@ -27,9 +23,7 @@ const relativePathSchema = z
     message: 'expected a path relative to the registry folder, without ".."',
   });
 
-export const modelNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a model name of lower-case letters, digits, ".", "_" or "-"');
+export const modelNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a model name of lower-case letters, digits, ".", "_" or "-"');
 
 export const modelInputSchema = z.strictObject({
   /** the ONNX graph's input name, checked at load */
@@ -123,10 +117,7 @@ export function parseLabels(text: string, expectedCount: number, source = 'label
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
   if (labels.length !== expectedCount) {
-    throw new ModelError(
-      'invalid_labels',
-      `${source} has ${labels.length} labels but the registry says numClasses is ${expectedCount}`,
-    );
+    throw new ModelError('invalid_labels', `${source} has ${labels.length} labels but the registry says numClasses is ${expectedCount}`);
   }
   const seen = new Set<string>();
   for (const label of labels) {

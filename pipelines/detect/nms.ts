@@ -7,8 +7,14 @@ export function iou(a: Box, b: Box): number {
 
 /** IoU of the boxes at offsets `i` and `j` (in numbers, not boxes) of flat x1 y1 x2 y2 arrays. */
 function iouAt(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): number {
-  const ax1 = a[i]!, ay1 = a[i + 1]!, ax2 = a[i + 2]!, ay2 = a[i + 3]!;
-  const bx1 = b[j]!, by1 = b[j + 1]!, bx2 = b[j + 2]!, by2 = b[j + 3]!;
+  const ax1 = a[i]!,
+    ay1 = a[i + 1]!,
+    ax2 = a[i + 2]!,
+    ay2 = a[i + 3]!;
+  const bx1 = b[j]!,
+    by1 = b[j + 1]!,
+    bx2 = b[j + 2]!,
+    by2 = b[j + 3]!;
   const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
   const ih = Math.min(ay2, by2) - Math.max(ay1, by1);
   if (iw <= 0 || ih <= 0) return 0;

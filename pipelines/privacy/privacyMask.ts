@@ -20,10 +20,7 @@ export interface MaskedDetection {
 }
 
 /** Drops every detection whose anchor (bottom-centre) lies in a mask: a masked area never alerts. */
-export function dropMaskedDetections(
-  detections: readonly Detection[],
-  masks: readonly MaskPolygon[],
-): { kept: Detection[]; dropped: MaskedDetection[] } {
+export function dropMaskedDetections(detections: readonly Detection[], masks: readonly MaskPolygon[]): { kept: Detection[]; dropped: MaskedDetection[] } {
   const kept: Detection[] = [];
   const dropped: MaskedDetection[] = [];
   for (const detection of detections) {

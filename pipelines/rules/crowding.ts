@@ -26,9 +26,7 @@ export function createCrowdingRule(rule: CrowdingRule, context: RuleContext): Ru
   let lastCount = 0;
 
   const members = (active: readonly Track[], now: number): Track[] =>
-    active.filter(
-      (track) => filters.selects(track) && filters.judge(track, now).blocked === undefined && pointInPolygon(anchorOf(track.box), polygon),
-    );
+    active.filter((track) => filters.selects(track) && filters.judge(track, now).blocked === undefined && pointInPolygon(anchorOf(track.box), polygon));
 
   return {
     ruleId: rule.id,

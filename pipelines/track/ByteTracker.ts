@@ -132,9 +132,7 @@ export class ByteTracker implements Tracker {
     now: number,
   ): { matched: MutableTrack[]; unmatchedTracks: MutableTrack[]; unmatchedDetections: Detection[] } {
     const predicted = tracks.map((track) => this.predictedBox(track, now));
-    const cost = predicted.map((box, t) =>
-      detections.map((det) => (det.classId === tracks[t]!.classId ? 1 - iou(box, det.box) : Number.POSITIVE_INFINITY)),
-    );
+    const cost = predicted.map((box, t) => detections.map((det) => (det.classId === tracks[t]!.classId ? 1 - iou(box, det.box) : Number.POSITIVE_INFINITY)));
     const pairs = linearAssignment(cost, 1 - minIou);
     const matchedTracks = new Set<number>();
     const matchedDetections = new Set<number>();

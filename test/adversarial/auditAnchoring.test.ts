@@ -43,7 +43,9 @@ function rewriteHistory(auditDir: string, edit: (entry: AuditEntry) => AuditEntr
   let head: (AuditRef & { file: string }) | undefined;
   for (const file of auditFiles(auditDir)) {
     const path = join(auditDir, file);
-    const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.length > 0);
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 0);
     const rewritten = lines.map((line) => {
       const { seq, time, prevHash: _prevHash, hash: _hash, ...entry } = JSON.parse(line) as AuditRecord;
       const sealed = sealRecord(seq === EDITED_SEQ ? edit(entry) : entry, previous, Date.parse(time));
@@ -75,7 +77,10 @@ describe('audit checkpoints held by the centre', () => {
 
   it('are published retained, QoS 1, on audit/checkpoint and carried in the stats message', async () => {
     await collector.waitFor((m) => m.topic === site.topics.checkpoint, 20_000);
-    const stats = await collector.waitFor((m) => m.topic === site.topics.stats && (m.payload as { auditCheckpoint?: unknown }).auditCheckpoint !== undefined, 20_000);
+    const stats = await collector.waitFor(
+      (m) => m.topic === site.topics.stats && (m.payload as { auditCheckpoint?: unknown }).auditCheckpoint !== undefined,
+      20_000,
+    );
     // let the head move and be checkpointed again (alerts, decisions)
     const first = (checkpoints()[0]!.payload as Checkpoint).seq;
     await collector.waitFor((m) => m.topic === site.topics.checkpoint && (m.payload as Checkpoint).seq > first, 20_000);
@@ -92,7 +97,12 @@ describe('audit checkpoints held by the centre', () => {
 
     // the centre's copy: what it received on the topic, one JSON document per line
     checkpointsFile = join(site.dir, 'centre-checkpoints.jsonl');
-    writeFileSync(checkpointsFile, checkpoints().map((m) => `${m.raw.toString('utf8')}\n`).join(''));
+    writeFileSync(
+      checkpointsFile,
+      checkpoints()
+        .map((m) => `${m.raw.toString('utf8')}\n`)
+        .join(''),
+    );
     const untouched = await runCli(['audit', 'verify', site.auditDir, '--checkpoints', checkpointsFile]);
     expect(untouched.stdout).toMatch(/^OK: /);
     expect(untouched.code).toBe(0);

@@ -81,7 +81,13 @@ beforeAll(async () => {
   // every camera has failed at least once and said so on its retained status, with ffmpeg's words
   await Promise.all(
     cases.map((_, i) =>
-      collector.waitFor((m) => m.topic === `c5/${SITE}/${cameraId(i)}/status` && (m.payload as { state?: string; detail?: string }).state === 'offline' && typeof (m.payload as { detail?: string }).detail === 'string', 40_000),
+      collector.waitFor(
+        (m) =>
+          m.topic === `c5/${SITE}/${cameraId(i)}/status` &&
+          (m.payload as { state?: string; detail?: string }).state === 'offline' &&
+          typeof (m.payload as { detail?: string }).detail === 'string',
+        40_000,
+      ),
     ),
   );
   await collector.waitFor((m) => m.topic === `c5/${SITE}/stats`, 10_000);

@@ -94,7 +94,10 @@ describe('forged config pushes', () => {
   }, 90_000);
 
   it('are logged in far fewer warn lines than pushes', () => {
-    const warnings = agent.logs().slice(logsBefore).filter((line) => line.level >= WARN);
+    const warnings = agent
+      .logs()
+      .slice(logsBefore)
+      .filter((line) => line.level >= WARN);
     console.log(`${N} forged pushes: ${warnings.length} warn log line(s): ${warnings.map((line) => line.msg).join(' | ')}`);
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings.length).toBeLessThanOrEqual(N / 10);
@@ -119,8 +122,12 @@ describe('forged config pushes', () => {
   }, 30_000);
 
   it("never name a trusted key the attacker did not, nor echo more than a short prefix of the attacker's text", () => {
-    const auditText = readdirSync(site.auditDir).map((name) => readFileSync(join(site.auditDir, name), 'utf8')).join('\n');
-    const mqttText = agentMessages().map((m) => `${m.topic} ${m.raw.toString('utf8')}`).join('\n');
+    const auditText = readdirSync(site.auditDir)
+      .map((name) => readFileSync(join(site.auditDir, name), 'utf8'))
+      .join('\n');
+    const mqttText = agentMessages()
+      .map((m) => `${m.topic} ${m.raw.toString('utf8')}`)
+      .join('\n');
     const places = { logs: agent.output(), audit: auditText, mqtt: mqttText, metrics: metricsText };
     for (const [place, text] of Object.entries(places)) {
       expect({ place, namesSilentKey: text.includes(site.silentSigner.keyId) }).toEqual({ place, namesSilentKey: false });

@@ -39,7 +39,8 @@ function configFile(name: string, text: string): string {
 }
 
 const mb = (bytes: number): string => (bytes / MiB).toFixed(1);
-const describeRun = (run: MeasuredRun): string => `exit ${run.code}${run.timedOut ? ' (killed: hung)' : ''} in ${run.wallMs.toFixed(0)} ms, max RSS ${mb(run.maxRssBytes)} MiB`;
+const describeRun = (run: MeasuredRun): string =>
+  `exit ${run.code}${run.timedOut ? ' (killed: hung)' : ''} in ${run.wallMs.toFixed(0)} ms, max RSS ${mb(run.maxRssBytes)} MiB`;
 
 let baseline: MeasuredRun;
 
@@ -60,7 +61,10 @@ describe('hostile files', () => {
     const fifo = join(dir, 'password.fifo');
     execFileSync('mkfifo', [fifo]);
     const config = configFile('fifo.yaml', siteYaml({ mqttAuth: `username: operator, password: "file:${fifo}"` }));
-    for (const args of [['config', 'validate', config], ['run', '--config', config]]) {
+    for (const args of [
+      ['config', 'validate', config],
+      ['run', '--config', config],
+    ]) {
       const run = await runCliMeasured(args, { timeoutMs: HANG_TIMEOUT_MS });
       console.log(`file: FIFO, ${args[0]}: ${describeRun(run)}: ${run.stderr.trim()}`);
       expect(run.timedOut).toBe(false);
@@ -85,7 +89,10 @@ describe('hostile files', () => {
     const entry = '  - { id: pad, source: { url: "rtsp://127.0.0.1/x" } }\n';
     const padding = `extraCameras:\n${entry.repeat(Math.ceil((50 * MiB) / entry.length))}`;
     const path = configFile('huge.yaml', siteYaml({ padding }));
-    for (const args of [['config', 'validate', path], ['run', '--config', path]]) {
+    for (const args of [
+      ['config', 'validate', path],
+      ['run', '--config', path],
+    ]) {
       const run = await runCliMeasured(args, { timeoutMs: 60_000 });
       console.log(`50 MB config, ${args[0]}: ${describeRun(run)} (baseline ${describeRun(baseline)}): ${run.stderr.trim().slice(0, 300)}`);
       expect(run.timedOut).toBe(false);

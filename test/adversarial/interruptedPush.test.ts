@@ -23,7 +23,10 @@ let site: AgentSite;
 let agent: AgentProcess;
 
 const statesSince = (mark: number): ConfigState[] =>
-  collector.messages.slice(mark).filter((m) => m.topic === site.topics.state).map((m) => m.payload as ConfigState);
+  collector.messages
+    .slice(mark)
+    .filter((m) => m.topic === site.topics.state)
+    .map((m) => m.payload as ConfigState);
 
 beforeAll(async () => {
   broker = await startMosquitto();
@@ -62,7 +65,8 @@ describe('a push interrupted by kill -9 in its probation', () => {
     expect(await agent.metric('c5_agent_config_version')).toBe(1);
     const framesA = await agent.metric('c5_agent_frames_total', { camera: 'a' });
     const deadline = Date.now() + 20_000;
-    while ((await agent.metric('c5_agent_frames_total', { camera: 'a' })) <= framesA && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    while ((await agent.metric('c5_agent_frames_total', { camera: 'a' })) <= framesA && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await agent.metric('c5_agent_frames_total', { camera: 'a' })).toBeGreaterThan(framesA);
     expect(await agent.metric('c5_agent_frames_total', { camera: 'b' })).toBe(0);
 

@@ -33,7 +33,32 @@ const RUNS = 9;
  * long run of letters with no `://` after it (a 150 KB unknown key) is what made the old URL
  * regex quadratic: every start position scanned the rest of the run.
  */
-const fragment = fc.constantFrom('a://', '@', ':', '/', 'a', 'Q', 'abc', '+', '-', '.', ' ', '?', '=', '&', 'password=', 'user=', '%', '"', "'", '#', '\\', 'rtsp://u:p@h/', '://', '\n');
+const fragment = fc.constantFrom(
+  'a://',
+  '@',
+  ':',
+  '/',
+  'a',
+  'Q',
+  'abc',
+  '+',
+  '-',
+  '.',
+  ' ',
+  '?',
+  '=',
+  '&',
+  'password=',
+  'user=',
+  '%',
+  '"',
+  "'",
+  '#',
+  '\\',
+  'rtsp://u:p@h/',
+  '://',
+  '\n',
+);
 const unit = fc.array(fragment, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
 
 const repeatTo = (text: string, size: number): string => text.repeat(Math.ceil(size / text.length)).slice(0, size);
@@ -72,7 +97,10 @@ describe('work on untrusted text stays linear (1 MB within a small multiple of 1
   it('redactUrlsInText', () => {
     fc.assert(
       fc.property(unit, (text) => {
-        expectLinear(`redactUrlsInText ${JSON.stringify(text)}`, scaling('redactUrlsInText', (size) => repeatTo(text, size), redactUrlsInText));
+        expectLinear(
+          `redactUrlsInText ${JSON.stringify(text)}`,
+          scaling('redactUrlsInText', (size) => repeatTo(text, size), redactUrlsInText),
+        );
       }),
       { numRuns: RUNS, examples: [['a'], ['Q.'], ['a://'], ['@'], [':'], ['a://a@'], ['rtsp://u:p@h/']] },
     );
@@ -102,7 +130,15 @@ describe('work on untrusted text stays linear (1 MB within a small multiple of 1
         const work = ({ input, issues }: { input: unknown; issues: z.core.$ZodIssue[] }): string[] => formatIssues(issues, input);
         expectLinear(`formatIssues ${shape} ${JSON.stringify(text)}`, scaling('formatIssues', make, work));
       }),
-      { numRuns: RUNS, examples: [['a', 'one key'], ['a://', 'one key'], ['@', 'many keys'], [':', 'nested']] },
+      {
+        numRuns: RUNS,
+        examples: [
+          ['a', 'one key'],
+          ['a://', 'one key'],
+          ['@', 'many keys'],
+          [':', 'nested'],
+        ],
+      },
     );
   }, 120_000);
 
@@ -120,9 +156,22 @@ describe('work on untrusted text stays linear (1 MB within a small multiple of 1
           const depth = Math.floor(size / (text.length + 6));
           return Buffer.from(`${`{${JSON.stringify(text)}:`.repeat(depth)}1${'}'.repeat(depth)}`);
         };
-        expectLinear(`checkPush ${shape} ${JSON.stringify(text)}`, scaling('checkPush', make, (bytes) => checkPush(bytes, pushChecks)));
+        expectLinear(
+          `checkPush ${shape} ${JSON.stringify(text)}`,
+          scaling('checkPush', make, (bytes) => checkPush(bytes, pushChecks)),
+        );
       }),
-      { numRuns: RUNS, examples: [['a', 'unknown keys'], ['a://', 'unknown keys'], ['@:', 'not json'], [':', 'nested'], ['a://a@', 'long key id'], ['Q', 'long key id']] },
+      {
+        numRuns: RUNS,
+        examples: [
+          ['a', 'unknown keys'],
+          ['a://', 'unknown keys'],
+          ['@:', 'not json'],
+          [':', 'nested'],
+          ['a://a@', 'long key id'],
+          ['Q', 'long key id'],
+        ],
+      },
     );
   }, 180_000);
 });

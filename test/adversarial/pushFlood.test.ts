@@ -57,7 +57,9 @@ async function watched<T>(during: () => Promise<T>): Promise<{ result: T; health
     // what the agent looked like while it failed is the finding
     const probes = await health.stop();
     const failed = probes.filter((probe) => !probe.ok).length;
-    console.log(`failed while watched: /healthz ${probes.length} probes, ${failed} unanswered within 1 s; RSS peak ${mb(Math.max(0, ...(await rss.stop())))} MiB`);
+    console.log(
+      `failed while watched: /healthz ${probes.length} probes, ${failed} unanswered within 1 s; RSS peak ${mb(Math.max(0, ...(await rss.stop())))} MiB`,
+    );
     throw error;
   } finally {
     await health.stop();

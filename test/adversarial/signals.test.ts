@@ -62,7 +62,11 @@ describe('signals', () => {
     // stdout and the broker are two channels: the log line may arrive after the report
     await waitFor(
       'a warn log line naming the field',
-      () => agent.logs().slice(logsBefore).some((line) => line.level >= WARN && JSON.stringify(line).includes('cameras[0].analyticsFps')),
+      () =>
+        agent
+          .logs()
+          .slice(logsBefore)
+          .some((line) => line.level >= WARN && JSON.stringify(line).includes('cameras[0].analyticsFps')),
       5_000,
     );
     expect(agent.cli.child.exitCode).toBeNull();
@@ -70,7 +74,8 @@ describe('signals', () => {
     expect(await agent.metric('c5_agent_config_version')).toBe(2);
     const frames = await agent.metric('c5_agent_frames_total', { camera: 'b' });
     const deadline = Date.now() + 10_000;
-    while ((await agent.metric('c5_agent_frames_total', { camera: 'b' })) <= frames && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    while ((await agent.metric('c5_agent_frames_total', { camera: 'b' })) <= frames && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await agent.metric('c5_agent_frames_total', { camera: 'b' })).toBeGreaterThan(frames);
   }, 40_000);
 

@@ -16,15 +16,16 @@ import { v7 as uuidv7 } from 'uuid';
 
 const dist = new URL('../../dist/', import.meta.url);
 const load = (path) => import(new URL(path, dist).href);
-const [{ buildAlert }, { mqttSchema }, { outboxSchema }, { systemClock }, { createRootLogger }, { createAgentMetrics }, { createAlertDelivery }] = await Promise.all([
-  load('pipelines/alerts.js'),
-  load('pipelines/config/mqttSchema.js'),
-  load('pipelines/config/outboxSchema.js'),
-  load('agent/clock.js'),
-  load('agent/observe/logger.js'),
-  load('agent/observe/metrics.js'),
-  load('agent/publish/createAlertDelivery.js'),
-]);
+const [{ buildAlert }, { mqttSchema }, { outboxSchema }, { systemClock }, { createRootLogger }, { createAgentMetrics }, { createAlertDelivery }] =
+  await Promise.all([
+    load('pipelines/alerts.js'),
+    load('pipelines/config/mqttSchema.js'),
+    load('pipelines/config/outboxSchema.js'),
+    load('agent/clock.js'),
+    load('agent/observe/logger.js'),
+    load('agent/observe/metrics.js'),
+    load('agent/publish/createAlertDelivery.js'),
+  ]);
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -60,7 +61,18 @@ const timer = setInterval(() => {
       type: 'object_present',
       state: 'start',
       severity: 'medium',
-      track: { id: count, label: 'person', classId: 0, box: [0.1, 0.2, 0.3, 0.6], score: 0.9, scores: [0.9], firstSeen: now, lastSeen: now, anchors: [], misses: 0 },
+      track: {
+        id: count,
+        label: 'person',
+        classId: 0,
+        box: [0.1, 0.2, 0.3, 0.6],
+        score: 0.9,
+        scores: [0.9],
+        firstSeen: now,
+        lastSeen: now,
+        anchors: [],
+        misses: 0,
+      },
       frameTime: now,
       now,
     },

@@ -41,7 +41,13 @@ process.once('exit', () => {
  * Starts test/helpers/alertGenerator.mjs (the agent's real outbox, link and delivery from dist/)
  * and resolves once it says `ready`. Needs `npm run build` first, as the CLI tests do.
  */
-export async function startAlertGenerator(options: { configPath: string; rate: number; cameras: readonly string[]; readyTimeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<AlertGeneratorProcess> {
+export async function startAlertGenerator(options: {
+  configPath: string;
+  rate: number;
+  cameras: readonly string[];
+  readyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}): Promise<AlertGeneratorProcess> {
   if (!existsSync(join(repoRoot, 'dist', 'agent', 'publish', 'createAlertDelivery.js'))) {
     throw new Error('dist/ has no createAlertDelivery.js: run `npm run build` first');
   }

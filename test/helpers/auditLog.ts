@@ -46,7 +46,9 @@ export async function writeSampleLog(count: number, clock: Clock = new ManualClo
 }
 
 export function auditFiles(dir: string): string[] {
-  return readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort();
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort();
 }
 
 /** The records on disk, in order; lines that are not JSON (a torn write) are left out. */

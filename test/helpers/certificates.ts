@@ -32,8 +32,26 @@ async function openssl(args: readonly string[], cwd: string): Promise<void> {
 export async function createCertificateAuthority(dir: string, name: string): Promise<CertificateAuthority> {
   const cert = join(dir, `${name}-ca.pem`);
   const key = join(dir, `${name}-ca.key`);
-  await openssl(['req', '-x509', ...KEY_ARGS, '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${name} test CA`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  await openssl(
+    [
+      'req',
+      '-x509',
+      ...KEY_ARGS,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name} test CA`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   return { name, dir, cert, key };
 }
 
@@ -42,7 +60,10 @@ export async function createCertificateAuthority(dir: string, name: string): Pro
  * `IP:127.0.0.1`) make it a server certificate; without them it is a client certificate whose
  * CN is the identity Mosquitto's `use_identity_as_username` takes.
  */
-export async function issueCertificate(ca: CertificateAuthority, options: { file: string; commonName: string; altNames?: readonly string[] }): Promise<CertificateFiles> {
+export async function issueCertificate(
+  ca: CertificateAuthority,
+  options: { file: string; commonName: string; altNames?: readonly string[] },
+): Promise<CertificateFiles> {
   const { dir } = ca;
   const cert = join(dir, `${options.file}.pem`);
   const key = join(dir, `${options.file}.key`);

@@ -17,7 +17,12 @@ export function createSigner(keyId = 'test-key'): TestSigner {
   const pair = generateSigningKey();
   const privateKey = createPrivateKey(pair.privateKeyPem);
   const envelope = (configText: string, options: { expiresAt?: Date; keyId?: string } = {}): ConfigEnvelope =>
-    signEnvelope({ payload: Buffer.from(configText), privateKey, keyId: options.keyId ?? keyId, ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}) });
+    signEnvelope({
+      payload: Buffer.from(configText),
+      privateKey,
+      keyId: options.keyId ?? keyId,
+      ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
+    });
   return {
     keyId,
     privateKey,

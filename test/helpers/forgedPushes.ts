@@ -67,6 +67,10 @@ export function forgedFlood(count: number, options: { minBytes: number; maxBytes
  * this marker: a run of the marker, of the not-JSON junk, or of the nesting.
  */
 export function echoesMoreThan(text: string, marker: string, maxChars: number): boolean {
-  const windows = [marker.repeat(maxChars + 1), `${marker}://@:`.repeat(Math.ceil((maxChars + 1) / 6) + 1), `{"${marker}":`.repeat(Math.ceil((maxChars + 1) / 5) + 1)];
+  const windows = [
+    marker.repeat(maxChars + 1),
+    `${marker}://@:`.repeat(Math.ceil((maxChars + 1) / 6) + 1),
+    `{"${marker}":`.repeat(Math.ceil((maxChars + 1) / 5) + 1),
+  ];
   return windows.some((window) => text.includes(window));
 }

@@ -15,12 +15,7 @@ export interface LetterboxedImage {
  * input keeping the aspect ratio (bicubic, ffmpeg's default), place it at the top-left, pad the
  * right and bottom with `padValue`, and emit raw BGR24.
  */
-export async function letterboxImage(
-  path: string,
-  width: number,
-  height: number,
-  padValue = 114,
-): Promise<LetterboxedImage> {
+export async function letterboxImage(path: string, width: number, height: number, padValue = 114): Promise<LetterboxedImage> {
   const meta = await sharp(path).metadata();
   if (meta.width === undefined || meta.height === undefined) throw new Error(`${path}: no image size`);
   const lb = computeLetterbox(meta.width, meta.height, width, height);

@@ -38,9 +38,7 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     const end = this.time + ms;
     for (;;) {
-      const next = this.pending
-        .filter((p) => !p.cancelled && p.at <= end)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const next = this.pending.filter((p) => !p.cancelled && p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next) break;
       this.time = next.at;
       if (next.every === undefined) next.cancelled = true;

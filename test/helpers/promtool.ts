@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 export const PROMTOOL = process.env['C5_PROMTOOL'] ?? '/usr/bin/promtool';
 
 /** Runs promtool with `args` (stdin from `input`), bounded; output is stdout and stderr together. */
-export function runPromtool(args: readonly string[], options: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; output: string }> {
+export function runPromtool(
+  args: readonly string[],
+  options: { input?: string; cwd?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; output: string }> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     const child = spawn(PROMTOOL, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });

@@ -14,7 +14,9 @@ export function rewriteAuditLog(dir: string, edit: (record: Record<string, unkno
   let last: { seq: number; hash: string; file: string } | undefined;
   for (const file of auditFiles(dir)) {
     const path = join(dir, file);
-    const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
     const resealed = lines.map((line) => {
       const { hash: _old, ...record } = JSON.parse(line) as Record<string, unknown>;
       edit(record);

@@ -18,10 +18,7 @@ const DECODERS: Readonly<Record<DecoderFamily, DecoderFactory>> = {
 export function createDecoder(family: string, spec: DecoderSpec): Decoder {
   const factory = Object.hasOwn(DECODERS, family) ? DECODERS[family as DecoderFamily] : undefined;
   if (factory === undefined) {
-    throw new ModelError(
-      'unknown_family',
-      `no decoder for model family "${family}"; known families: ${DECODER_FAMILIES.join(', ')}`,
-    );
+    throw new ModelError('unknown_family', `no decoder for model family "${family}"; known families: ${DECODER_FAMILIES.join(', ')}`);
   }
   return factory(spec);
 }

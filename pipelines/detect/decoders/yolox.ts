@@ -22,18 +22,12 @@ export class YoloxDecoder implements Decoder {
 
   constructor(spec: DecoderSpec) {
     if (spec.labels.length !== spec.numClasses) {
-      throw new ModelError(
-        'invalid_labels',
-        `decoder got ${spec.labels.length} labels for a model with ${spec.numClasses} classes`,
-      );
+      throw new ModelError('invalid_labels', `decoder got ${spec.labels.length} labels for a model with ${spec.numClasses} classes`);
     }
     let cells = 0;
     for (const stride of spec.strides) {
       if (spec.inputWidth % stride !== 0 || spec.inputHeight % stride !== 0) {
-        throw new ModelError(
-          'invalid_registry',
-          `stride ${stride} does not divide the input size ${spec.inputWidth}x${spec.inputHeight}`,
-        );
+        throw new ModelError('invalid_registry', `stride ${stride} does not divide the input size ${spec.inputWidth}x${spec.inputHeight}`);
       }
       cells += (spec.inputWidth / stride) * (spec.inputHeight / stride);
     }
@@ -50,10 +44,7 @@ export class YoloxDecoder implements Decoder {
   decode(output: Float32Array, letterbox: Letterbox, options: DecodeOptions): Detection[] {
     const { rowLength, cells, boxes, scores, classIds } = this;
     if (output.length !== cells * rowLength) {
-      throw new ModelError(
-        'bad_output',
-        `YOLOX output has ${output.length} values, expected ${cells} x ${rowLength} = ${cells * rowLength}`,
-      );
+      throw new ModelError('bad_output', `YOLOX output has ${output.length} values, expected ${cells} x ${rowLength} = ${cells * rowLength}`);
     }
     const { minScore } = options;
     const numClasses = this.spec.numClasses;

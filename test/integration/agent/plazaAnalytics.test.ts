@@ -32,10 +32,25 @@ import { waitFor } from '../../helpers/recordingListener.js';
 
 const FPS = 5;
 const START = Date.UTC(2026, 0, 14, 18, 0, 0);
-const centre: Point[] = [[0.25, 0.35], [0.75, 0.35], [0.75, 0.95], [0.25, 0.95]];
-const walkway: Point[] = [[0, 0.25], [1, 0.25], [1, 0.85], [0, 0.85]];
+const centre: Point[] = [
+  [0.25, 0.35],
+  [0.75, 0.35],
+  [0.75, 0.95],
+  [0.25, 0.95],
+];
+const walkway: Point[] = [
+  [0, 0.25],
+  [1, 0.25],
+  [1, 0.85],
+  [0, 0.85],
+];
 // someone stands in the top-left corner for much of the clip
-const corner: Point[] = [[0, 0], [0.12, 0], [0.12, 0.3], [0, 0.3]];
+const corner: Point[] = [
+  [0, 0],
+  [0.12, 0],
+  [0.12, 0.3],
+  [0, 0.3],
+];
 const CROWD = 7;
 
 const camera: CameraConfig = policyCamera({
@@ -131,7 +146,13 @@ let scratch: string;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'c5-plaza-'));
-  detector = await loadDetector({ name: 'yolox-nano', cacheDir: join(scratch, 'cache'), mirrorDir: sharedModelsDir, sessionOptions: { intraOpNumThreads: 2 }, logger });
+  detector = await loadDetector({
+    name: 'yolox-nano',
+    cacheDir: join(scratch, 'cache'),
+    mirrorDir: sharedModelsDir,
+    sessionOptions: { intraOpNumThreads: 2 },
+    logger,
+  });
 });
 
 afterAll(async () => {
@@ -175,7 +196,12 @@ describe('the plaza clip through the analytics policy', () => {
       tracker,
       policy: new RulePolicy(camera),
       sink,
-      alertContext: { siteId: 'site-it', cameraId: camera.id, model: { name: detector.model.name, sha256: detector.model.sha256 }, config: { version: 1, sha256: 'b'.repeat(64) } },
+      alertContext: {
+        siteId: 'site-it',
+        cameraId: camera.id,
+        model: { name: detector.model.name, sha256: detector.model.sha256 },
+        config: { version: 1, sha256: 'b'.repeat(64) },
+      },
       nextAlertSeq: () => ++seq,
       newAlertId: () => uuidv7(),
       onStatus: () => undefined,
@@ -210,7 +236,12 @@ describe('the plaza clip through the analytics policy', () => {
       zoneStarts: starts.length,
       zoneEnds: alerts('centre-people', 'end').length,
       distinctTracksWithZoneStart: people.size,
-      personTracks: new Set(tracker.frames.flat().filter((t) => t.label === 'person').map((t) => t.id)).size,
+      personTracks: new Set(
+        tracker.frames
+          .flat()
+          .filter((t) => t.label === 'person')
+          .map((t) => t.id),
+      ).size,
     };
     console.log('plaza figures', JSON.stringify(figures));
     expect(people.size).toBeGreaterThanOrEqual(15);
@@ -224,7 +255,9 @@ describe('the plaza clip through the analytics policy', () => {
 
   it('reports a crowd on the walkway as one event with its count, not one alert per person', () => {
     const crowd = alerts('crowd');
-    const crowdedFrames = tracker.frames.filter((tracks) => tracks.filter((t) => t.label === 'person' && pointInPolygon(anchorOf(t.box), walkway)).length >= CROWD).length;
+    const crowdedFrames = tracker.frames.filter(
+      (tracks) => tracks.filter((t) => t.label === 'person' && pointInPolygon(anchorOf(t.box), walkway)).length >= CROWD,
+    ).length;
     console.log('crowd alerts', JSON.stringify(crowd.map((a) => [a.state, a.count, a.frameTime.slice(11, 21)])), 'crowded frames', crowdedFrames);
     expect(alerts('crowd', 'start').length).toBeGreaterThanOrEqual(1);
     for (const alert of crowd) {
@@ -240,7 +273,15 @@ describe('the plaza clip through the analytics policy', () => {
     const starts = alerts('mid-crossing', 'start');
     const updates = alerts('mid-crossing', 'update');
     const directions = [...starts, ...updates].map((a) => a.line!.direction);
-    console.log('line crossings', JSON.stringify({ starts: starts.length, updates: updates.length, in: directions.filter((d) => d === 'in').length, out: directions.filter((d) => d === 'out').length }));
+    console.log(
+      'line crossings',
+      JSON.stringify({
+        starts: starts.length,
+        updates: updates.length,
+        in: directions.filter((d) => d === 'in').length,
+        out: directions.filter((d) => d === 'out').length,
+      }),
+    );
     expect(starts.length).toBeGreaterThanOrEqual(5);
     expect(new Set(starts.map((a) => a.object!.trackId)).size).toBe(starts.length);
     expect(new Set(directions)).toEqual(new Set(['in', 'out']));

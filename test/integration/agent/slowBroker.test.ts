@@ -74,7 +74,8 @@ const counter = async (name: string, labels: Record<string, string> = {}): Promi
 const processed = () => counter('c5_agent_frames_total', { outcome: 'processed' });
 const dropped = () => counter('c5_agent_frames_total', { outcome: 'dropped' });
 const stored = () => counter('c5_agent_alerts_total', { outcome: 'published' });
-const acknowledged = async (): Promise<number> => (await running.metrics.frameToAlertSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+const acknowledged = async (): Promise<number> =>
+  (await running.metrics.frameToAlertSeconds.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
 
 async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -136,7 +137,9 @@ cameras:
     const during = await snapshot();
     const open = { processed: before.processed - start.processed, dropped: before.dropped - start.dropped };
     const frozen = { processed: during.processed - before.processed, dropped: during.dropped - before.dropped };
-    console.info(`frames processed/dropped in ${windowMs} ms: broker answering ${open.processed}/${open.dropped}, frozen ${frozen.processed}/${frozen.dropped}`);
+    console.info(
+      `frames processed/dropped in ${windowMs} ms: broker answering ${open.processed}/${open.dropped}, frozen ${frozen.processed}/${frozen.dropped}`,
+    );
     // Frames kept flowing through the model at the open window's pace (a pipeline waiting on the
     // broker would stop at its first alert and drop the rest), and no more were replaced by a newer one.
     expect(open.processed).toBeGreaterThan(5);

@@ -58,9 +58,14 @@ cameras:
 
 const alertsOf = (camera: string): Alert[] =>
   collector.messages.filter((m) => m.topic === `c5/${SITE}/${camera}/alerts`).map((m) => alertSchema.parse(m.payload));
-const isStatus = (camera: string, state: string) => (m: CollectedMessage): boolean =>
-  m.topic === `c5/${SITE}/${camera}/status` && (m.payload as { state?: string }).state === state;
-const isAlert = (camera: string) => (m: CollectedMessage): boolean => m.topic === `c5/${SITE}/${camera}/alerts`;
+const isStatus =
+  (camera: string, state: string) =>
+  (m: CollectedMessage): boolean =>
+    m.topic === `c5/${SITE}/${camera}/status` && (m.payload as { state?: string }).state === state;
+const isAlert =
+  (camera: string) =>
+  (m: CollectedMessage): boolean =>
+    m.topic === `c5/${SITE}/${camera}/alerts`;
 
 /**
  * The metrics text once `pattern`'s first number is above 0: the latency a test reads is observed

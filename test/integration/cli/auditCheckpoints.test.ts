@@ -25,7 +25,16 @@ async function anchoredLog(): Promise<{ dir: string; centre: string; publicKey: 
   const link = {
     publish: async (_topic: string, payload: string) => appendFileSync(centre, `${payload}\n`),
   };
-  const checkpoints = new AuditCheckpoints({ head: () => log.last, key, siteId: 'north', topic: 'c5/north/audit/checkpoint', link, intervalMs: INTERVAL_MS, clock, logger });
+  const checkpoints = new AuditCheckpoints({
+    head: () => log.last,
+    key,
+    siteId: 'north',
+    topic: 'c5/north/audit/checkpoint',
+    link,
+    intervalMs: INTERVAL_MS,
+    clock,
+    logger,
+  });
   log.append({ type: 'sample', n: 1, note: 'the door opened' });
   checkpoints.start(); // seq 1
   // the "broker" acknowledges it: one checkpoint at a time waits for its PUBACK
@@ -78,7 +87,9 @@ describe('c5-agent audit verify --checkpoints', () => {
     const other = await anchoredLog();
     const result = await runCli(['audit', 'verify', dir, '--checkpoints', centre, '--public-key', other.publicKey]);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(new RegExp(`${centre} entry 1 \\(seq 1\\) is signed by ed25519-[0-9a-f]{16}, not by ed25519-[0-9a-f]{16} \\(the --public-key given\\)`));
+    expect(result.stderr).toMatch(
+      new RegExp(`${centre} entry 1 \\(seq 1\\) is signed by ed25519-[0-9a-f]{16}, not by ed25519-[0-9a-f]{16} \\(the --public-key given\\)`),
+    );
     expect(result.code).toBe(1);
   }, 30_000);
 });

@@ -75,7 +75,10 @@ describe('c5-agent CLI', () => {
         // intake stops first, then the link says offline, then the process ends
         const steps = ['shutting down', 'camera ingest stopped', 'MQTT link shut down', 'agent stopped'];
         const at = steps.map((msg) => result.stdout.indexOf(`"msg":"${msg}"`));
-        expect(at.every((index) => index >= 0), `missing shutdown step in:\n${result.stdout}`).toBe(true);
+        expect(
+          at.every((index) => index >= 0),
+          `missing shutdown step in:\n${result.stdout}`,
+        ).toBe(true);
         expect(at).toEqual([...at].sort((a, b) => a - b));
         await collector.waitFor((m) => m.topic === 'c5/cli-site/status' && (m.payload as { state: string }).state === 'offline', 5_000);
         // retained: a subscriber that arrives after the agent is gone still reads why
@@ -99,8 +102,13 @@ describe('c5-agent CLI', () => {
         const audit = await runCli(['audit', 'verify', auditDir]);
         expect(audit.stdout).toMatch(/^OK: \d+ records/);
         expect(audit.code).toBe(0);
-        const auditFiles = readdirSync(auditDir).filter((f) => f.endsWith('.jsonl')).sort();
-        const lastLine = readFileSync(join(auditDir, auditFiles.at(-1)!), 'utf8').trimEnd().split('\n').at(-1)!;
+        const auditFiles = readdirSync(auditDir)
+          .filter((f) => f.endsWith('.jsonl'))
+          .sort();
+        const lastLine = readFileSync(join(auditDir, auditFiles.at(-1)!), 'utf8')
+          .trimEnd()
+          .split('\n')
+          .at(-1)!;
         expect(JSON.parse(lastLine)).toMatchObject({ type: 'agent_stopped' });
       } finally {
         agent.child.kill('SIGKILL');

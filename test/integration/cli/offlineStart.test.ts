@@ -71,7 +71,10 @@ async function scrapeUntil(metricsUrl: string, what: string, done: (text: string
         inFlight = true;
         void fetch(`${metricsUrl}/metrics`)
           .then((r) => r.text())
-          .then((t) => (text = t), () => undefined)
+          .then(
+            (t) => (text = t),
+            () => undefined,
+          )
           .finally(() => (inFlight = false));
       }
       return done(text);

@@ -71,7 +71,9 @@ describe('c5-agent keys and config sign', () => {
     writeFileSync(envelopePath, signed.stdout);
     const validated = await runCli(['config', 'validate', envelopePath, '--trusted', trusted], { env: { ...process.env, GATE_URL: 'rtsp://10.0.0.5/gate' } });
     expect(validated.stderr).toBe('');
-    expect(validated.stdout).toMatch(/^ok: .*envelope\.json: envelope from key centre-2026a, signature verified, expires .*; site cli-site, version 7, 1 camera\(s\), sha256 [0-9a-f]{64}\n$/);
+    expect(validated.stdout).toMatch(
+      /^ok: .*envelope\.json: envelope from key centre-2026a, signature verified, expires .*; site cli-site, version 7, 1 camera\(s\), sha256 [0-9a-f]{64}\n$/,
+    );
   });
 
   it('defaults the key id to the key fingerprint, so an unnamed key needs no --key-id', async () => {

@@ -68,7 +68,15 @@ const captureTimes = new Map<string, number[]>();
 function recordingFrameSource(camera: CameraConfig, model: ModelInfo): FrameSource {
   const logger = createRootLogger({ level: 'error' });
   const ffmpegPath = resolveFfmpegPath({ configured: undefined, env, logger });
-  const source = new FfmpegFrameSource({ camera, sourceUrl: camera.source.url, ffmpegPath, inputWidth: model.inputWidth, inputHeight: model.inputHeight, clock: systemClock, logger });
+  const source = new FfmpegFrameSource({
+    camera,
+    sourceUrl: camera.source.url,
+    ffmpegPath,
+    inputWidth: model.inputWidth,
+    inputHeight: model.inputHeight,
+    clock: systemClock,
+    logger,
+  });
   const times = captureTimes.get(camera.id) ?? [];
   captureTimes.set(camera.id, times);
   return {
@@ -102,10 +110,11 @@ async function start(version: number): Promise<RunningAgent> {
 /** Runs `body` once, after `before`; every later call gets the same promise (and the same failure). */
 function step<T>(before: (() => Promise<unknown>) | undefined, body: () => Promise<T>): () => Promise<T> {
   let done: Promise<T> | undefined;
-  return () => (done ??= (async () => {
-    await before?.();
-    return body();
-  })());
+  return () =>
+    (done ??= (async () => {
+      await before?.();
+      return body();
+    })());
 }
 
 const intervals = (times: readonly number[]): number[] => times.slice(1).map((at, i) => at - times[i]!);
@@ -164,7 +173,11 @@ const rejectBadPushes = step(undefined, async () => {
   const envelope = signer.envelope(good);
   // refused before the signature holds: counted, never reported on config/state
   const unverified: [string, Buffer | string, string][] = [
-    ['tampered payload', JSON.stringify({ ...envelope, payload: Buffer.from(good.replace('minScore: 0.4', 'minScore: 0.1')).toString('base64') }), 'bad_signature'],
+    [
+      'tampered payload',
+      JSON.stringify({ ...envelope, payload: Buffer.from(good.replace('minScore: 0.4', 'minScore: 0.1')).toString('base64') }),
+      'bad_signature',
+    ],
     ['wrong key', createSigner('centre-2026').push(good), 'bad_signature'],
     ['unknown key id', signer.push(good, { keyId: 'centre-1999' }), 'unknown_key'],
     ['oversized', signer.push(siteYaml(9, { padding: 4_000 })), 'too_large'],
@@ -272,7 +285,11 @@ describe('fleet configuration over MQTT', () => {
 
     const audit = readdirSync(join(dir, 'audit'))
       .filter((name) => name.endsWith('.jsonl'))
-      .flatMap((name) => readFileSync(join(dir, 'audit', name), 'utf8').trim().split('\n'))
+      .flatMap((name) =>
+        readFileSync(join(dir, 'audit', name), 'utf8')
+          .trim()
+          .split('\n'),
+      )
       .map((line) => JSON.parse(line) as { type: string; trigger?: string; reason?: string; count?: number; byReason?: Record<string, number> });
     // the unsigned pushes: summed (the first at once, the rest at the end of the minute or at the stop)
     const unverified = audit.filter((record) => record.type === 'config_push_unverified');

@@ -111,13 +111,15 @@ describe('OnnxDetector on the shared YOLOX-Nano', () => {
     bytes[middle] = bytes[middle]! ^ 0xff;
     await writeFile(path, bytes);
 
-    await expect(
-      loadDetector({ name: 'yolox-nano', cacheDir: join(scratch, 'empty-cache'), mirrorDir: tampered, logger }),
-    ).rejects.toMatchObject({ code: 'digest_mismatch', message: expect.stringContaining(path) });
+    await expect(loadDetector({ name: 'yolox-nano', cacheDir: join(scratch, 'empty-cache'), mirrorDir: tampered, logger })).rejects.toMatchObject({
+      code: 'digest_mismatch',
+      message: expect.stringContaining(path),
+    });
     // Even handed a path and a digest that was verified earlier, the loader hashes the bytes it loads.
-    await expect(
-      OnnxDetector.load({ name: 'yolox-nano', entry, modelPath: path, sha256: SHARED_SHA, labels, logger }),
-    ).rejects.toMatchObject({ code: 'digest_mismatch', message: expect.stringContaining('refusing to load') });
+    await expect(OnnxDetector.load({ name: 'yolox-nano', entry, modelPath: path, sha256: SHARED_SHA, labels, logger })).rejects.toMatchObject({
+      code: 'digest_mismatch',
+      message: expect.stringContaining('refusing to load'),
+    });
   });
 
   it('refuses a model whose inputs or outputs do not match the registry', async () => {

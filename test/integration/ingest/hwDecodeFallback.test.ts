@@ -49,7 +49,7 @@ describe('hardware decoding on a machine without the hardware (real ffmpeg)', ()
     expect(await fallbacks(metrics)).toEqual([{ camera: 'cam-it', preset: 'vaapi', value: 1 }]);
   }, 30_000);
 
-  it('auto with the real probe decodes this machine\'s stream, with hardware where it exists', async () => {
+  it("auto with the real probe decodes this machine's stream, with hardware where it exists", async () => {
     const capabilities = await probeHwDecodeCapabilities({ ffmpegPath, logger });
     const run = startSource({ url: h264ClipPath(), loop: true, hwDecode: 'auto', deps: { hwDecodeCapabilities: capabilities } });
     await waitFor('5 frames', () => run.listener.frames.length >= 5, 15_000);

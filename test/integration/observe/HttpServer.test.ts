@@ -93,7 +93,13 @@ describe('HttpServer', () => {
     const { server } = await startServer();
     expect(server.address.host).toBe('127.0.0.1');
     expect(server.address.port).toBeGreaterThan(0);
-    const clash = new HttpServer({ host: '127.0.0.1', port: server.address.port, registry: createAgentMetrics({ siteId: 's', version: '1', defaultMetrics: false }).registry, readiness: () => ({ ready: true, reasons: [] }), logger });
+    const clash = new HttpServer({
+      host: '127.0.0.1',
+      port: server.address.port,
+      registry: createAgentMetrics({ siteId: 's', version: '1', defaultMetrics: false }).registry,
+      readiness: () => ({ ready: true, reasons: [] }),
+      logger,
+    });
     await expect(clash.start()).rejects.toBeInstanceOf(ObserveError);
     await expect(clash.start()).rejects.toMatchObject({ code: 'listen_failed' });
     const url = server.url;

@@ -63,10 +63,7 @@ describe('audit checkpoints from a running agent', () => {
     // alerts are audited, so the head moves and a later interval signs it again
     await collector.waitFor((m) => m.topic === `c5/${SITE}/plaza/alerts`, 30_000);
     await collector.waitFor((m) => m.topic === CHECKPOINT_TOPIC && checkpointOf(m).seq > firstCheckpoint.seq, 20_000);
-    const stats = await collector.waitFor(
-      (m) => m.topic === `c5/${SITE}/stats` && statsMessageSchema.parse(m.payload).auditCheckpoint !== undefined,
-      20_000,
-    );
+    const stats = await collector.waitFor((m) => m.topic === `c5/${SITE}/stats` && statsMessageSchema.parse(m.payload).auditCheckpoint !== undefined, 20_000);
     expect(checkAuditCheckpointSignature(statsMessageSchema.parse(stats.payload).auditCheckpoint!).ok).toBe(true);
 
     const agent = running;

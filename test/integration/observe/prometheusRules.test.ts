@@ -12,7 +12,17 @@ import { PROMTOOL, runPromtool } from '../../helpers/promtool.js';
 const rulesDir = join(repoRoot, 'config', 'prometheus');
 const RULES = 'c5-edge-agent.rules.yml';
 const RULE_TESTS = 'c5-edge-agent.rules.test.yml';
-const ALERTS = ['C5AgentDown', 'C5CameraDown', 'C5AlertLatencyHigh', 'C5FramesDropping', 'C5OutboxBacklog', 'C5ConfigRejected', 'C5UnverifiedConfigPushes', 'C5InferenceSlow', 'C5InferenceThreadRestarting'];
+const ALERTS = [
+  'C5AgentDown',
+  'C5CameraDown',
+  'C5AlertLatencyHigh',
+  'C5FramesDropping',
+  'C5OutboxBacklog',
+  'C5ConfigRejected',
+  'C5UnverifiedConfigPushes',
+  'C5InferenceSlow',
+  'C5InferenceThreadRestarting',
+];
 
 interface Rule {
   alert: string;
@@ -61,8 +71,14 @@ describe.skipIf(skipUnlessAvailable(existsSync(PROMTOOL)))('Prometheus alert rul
   it('fire C5CameraDown and C5OutboxBacklog on synthetic series and stay silent otherwise (`promtool test rules`)', async () => {
     for (const alert of ['C5CameraDown', 'C5OutboxBacklog']) {
       const cases = ruleTests.find((t) => t.name === alert)?.alert_rule_test ?? [];
-      expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length > 0), `${alert} fires somewhere`).toBe(true);
-      expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length === 0), `${alert} is silent somewhere`).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === alert && c.exp_alerts.length > 0),
+        `${alert} fires somewhere`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === alert && c.exp_alerts.length === 0),
+        `${alert} is silent somewhere`,
+      ).toBe(true);
     }
     expect(new Set(ruleTests.map((t) => t.name))).toEqual(new Set(ALERTS));
     const result = await runPromtool(['test', 'rules', RULE_TESTS], { cwd: rulesDir });

@@ -139,7 +139,9 @@ describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the agent und
     expect(up?.value[1]).toBe('1');
     const refused = await fetch(`${running.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
     expect(refused.status).toBe(401);
-    const text = await (await fetch(`${running.metricsUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) })).text();
+    const text = await (
+      await fetch(`${running.metricsUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) })
+    ).text();
     const check = await promtoolCheckMetrics(text);
     expect(check.output).toBe('');
     expect(check.code).toBe(0);
@@ -189,7 +191,15 @@ describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the agent und
     // Others may be pending too on a loaded machine (C5FramesDropping when inference falls behind).
     const cameraDown = alerts.filter((a) => a.labels['alertname'] === 'C5CameraDown').map((a) => ({ ...a.labels, state: a.state }));
     expect(cameraDown).toEqual([
-      { alertname: 'C5CameraDown', camera: 'junk', instance: new URL(running.metricsUrl).host, job: 'c5-agent', site: SITE, severity: 'warning', state: 'pending' },
+      {
+        alertname: 'C5CameraDown',
+        camera: 'junk',
+        instance: new URL(running.metricsUrl).host,
+        job: 'c5-agent',
+        site: SITE,
+        severity: 'warning',
+        state: 'pending',
+      },
     ]);
     expect(alerts.filter((a) => a.labels['alertname'] === 'C5AgentDown')).toEqual([]);
   });

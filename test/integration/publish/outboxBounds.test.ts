@@ -72,10 +72,16 @@ describe('outbox bounds with the broker down', () => {
       await delivery.sink.publish(alert);
       alerts.push(alert);
     }
-    const value = async (name: string): Promise<string> => (await metrics.registry.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const value = async (name: string): Promise<string> =>
+      (await metrics.registry.getSingleMetricAsString(name))
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
     expect(await value('c5_agent_outbox_dropped_total')).toBe('c5_agent_outbox_dropped_total{reason="max_messages"} 7');
     expect(await value('c5_agent_outbox_messages')).toBe('c5_agent_outbox_messages 5');
-    const dropLog = logLines.map((line) => JSON.parse(line) as { msg: string; dropped?: unknown }).find((entry) => entry.msg.startsWith('outbox over its bounds'));
+    const dropLog = logLines
+      .map((line) => JSON.parse(line) as { msg: string; dropped?: unknown })
+      .find((entry) => entry.msg.startsWith('outbox over its bounds'));
     expect(dropLog?.dropped).toBeDefined();
 
     await broker.start();
@@ -89,7 +95,10 @@ describe('outbox bounds with the broker down', () => {
 
     await audit.flush();
     const [file] = listAuditFiles(join(dir, 'audit'));
-    const records = readFileSync(join(dir, 'audit', file!), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; reason?: string; alerts?: { id: string }[] });
+    const records = readFileSync(join(dir, 'audit', file!), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; reason?: string; alerts?: { id: string }[] });
     const dropped = records.filter((record) => record.type === 'outbox_dropped').flatMap((record) => record.alerts ?? []);
     expect(dropped.map((alert) => alert.id)).toEqual(alerts.slice(0, 7).map((alert) => alert.id));
   }, 40_000);

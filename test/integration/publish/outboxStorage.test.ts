@@ -70,11 +70,16 @@ async function publish(agent: AlertDelivery): Promise<string> {
   return alert.id;
 }
 
-const siteStatus = (state: string, reasons?: string[]) => (m: CollectedMessage): boolean =>
-  m.topic === `c5/${SITE}/status` &&
-  (m.payload as { state?: string }).state === state &&
-  JSON.stringify((m.payload as { reasons?: string[] }).reasons) === JSON.stringify(reasons);
-const arrived = (id: string) => (m: CollectedMessage): boolean => (m.payload as { id?: string }).id === id;
+const siteStatus =
+  (state: string, reasons?: string[]) =>
+  (m: CollectedMessage): boolean =>
+    m.topic === `c5/${SITE}/status` &&
+    (m.payload as { state?: string }).state === state &&
+    JSON.stringify((m.payload as { reasons?: string[] }).reasons) === JSON.stringify(reasons);
+const arrived =
+  (id: string) =>
+  (m: CollectedMessage): boolean =>
+    (m.payload as { id?: string }).id === id;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'c5-storage-'));

@@ -54,7 +54,7 @@ describe('ReplayFrameSource', () => {
     await replay.stop();
   });
 
-  it('fails with ffmpeg\'s words when the input is not video', async () => {
+  it("fails with ffmpeg's words when the input is not video", async () => {
     const junk = join(dir, 'junk.mp4');
     writeFileSync(junk, 'not a video\n'.repeat(20));
     const replay = source(junk, async () => undefined);

@@ -44,16 +44,19 @@ describe('c5-agent replay', () => {
     // inference is far slower than decoding: without the paced reader most frames would be replaced
     expect(summary).toMatchObject({ camera: 'plaza', frames: 50, processed: 50, dropped: 0, failed: 0 });
     expect(summary.alerts).toBeGreaterThan(0);
-    const lines = readFileSync(first, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { frame: number; time: string; decision: { outcome: string } });
+    const lines = readFileSync(first, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { frame: number; time: string; decision: { outcome: string } });
     expect(lines).toHaveLength(summary.decisions);
     expect(lines.some((line) => line.decision.outcome === 'suppress')).toBe(true);
     for (const line of lines) expect(line.time).toBe(new Date(Date.parse('2026-11-29T18:00:00Z') + (line.frame - 1) * 200).toISOString());
 
     const second = join(dir, 'second.jsonl');
-    const cli = await runCli(
-      ['replay', '--config', config, '--camera', 'plaza', '--input', clip, '--out', second, '--start', '2026-11-29T18:00:00Z'],
-      { env, timeoutMs: 60_000 },
-    );
+    const cli = await runCli(['replay', '--config', config, '--camera', 'plaza', '--input', clip, '--out', second, '--start', '2026-11-29T18:00:00Z'], {
+      env,
+      timeoutMs: 60_000,
+    });
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('replay: 50 frames (50 processed, 0 dropped, 0 failed)');

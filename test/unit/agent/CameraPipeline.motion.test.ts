@@ -103,7 +103,7 @@ describe('CameraPipeline with motion gating', () => {
     await pipeline.stop();
   });
 
-  it('counts a skipped frame once, as skipped_motion, and never as dropped; gives back every frame\'s pixels once', async () => {
+  it("counts a skipped frame once, as skipped_motion, and never as dropped; gives back every frame's pixels once", async () => {
     const { pipeline, metrics, step, released } = setup();
     for (let i = 0; i < 5; i++) await step({}, []);
     expect(released).toEqual([1, 2, 3, 4, 5]);

@@ -113,7 +113,19 @@ describe('CameraPipeline', () => {
 
   it('blanks privacy masks before inference and drops (and counts) detections anchored in them', async () => {
     // the fake frame is 4x4 RGB pixels of a 4x4 source: the mask covers its left half
-    const { detector, sink, source, push, pipeline, metrics } = setup({ privacyMasks: [{ id: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }] });
+    const { detector, sink, source, push, pipeline, metrics } = setup({
+      privacyMasks: [
+        {
+          id: 'left',
+          polygon: [
+            [0, 0],
+            [0.5, 0],
+            [0.5, 1],
+            [0, 1],
+          ],
+        },
+      ],
+    });
     const frame = fakeFrame('cam-1', 1, 1_700_000_000_200);
     frame.pixels.fill(37); // not the pad value, so the unmasked half shows its own pixels
     source.listener!.onFrame(frame);
@@ -136,7 +148,17 @@ describe('CameraPipeline', () => {
 
   it('publishes a crowding alert with the count and no object', async () => {
     const { detector, sink, push, pipeline } = setup({
-      zones: [{ id: 'all', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] }],
+      zones: [
+        {
+          id: 'all',
+          polygon: [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+            [0, 1],
+          ],
+        },
+      ],
       rules: [{ id: 'crowd', type: 'crowding', labels: ['person'], zone: 'all', minCount: 2, minDurationSeconds: 0 }],
     });
     push(1);

@@ -48,8 +48,17 @@ describe('runTrialWithRetry', () => {
     const runs = [result(false, 0.02), result(true, 0)];
     let calls = 0;
     const failures: TrialResult[] = [];
-    expect(await runTrialWithRetry(async () => result(true, 0), () => true)).toEqual(result(true, 0));
-    const retried = await runTrialWithRetry(async () => runs[calls++]!, () => true, (first) => failures.push(first));
+    expect(
+      await runTrialWithRetry(
+        async () => result(true, 0),
+        () => true,
+      ),
+    ).toEqual(result(true, 0));
+    const retried = await runTrialWithRetry(
+      async () => runs[calls++]!,
+      () => true,
+      (first) => failures.push(first),
+    );
     expect(calls).toBe(2);
     expect(retried).toEqual({ ...result(true, 0), firstAttempt: result(false, 0.02) });
     expect(failures).toEqual([result(false, 0.02)]);

@@ -61,7 +61,10 @@ describe('Grafana dashboard (config/grafana/c5-edge-agent.json)', () => {
       /process cpu/i,
       /process memory/i,
     ]) {
-      expect(titles.some((t) => wanted.test(t)), String(wanted)).toBe(true);
+      expect(
+        titles.some((t) => wanted.test(t)),
+        String(wanted),
+      ).toBe(true);
     }
     expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
     for (const panel of panels) {

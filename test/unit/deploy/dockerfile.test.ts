@@ -85,17 +85,23 @@ describe('Dockerfile.arm64', () => {
 
   it('compiles native modules in an arm64 build stage and installs production dependencies only', () => {
     const deps = built.find((s) => s.name === 'deps')!;
-    const install = of(deps, 'RUN').map((r) => r.args).join('\n');
+    const install = of(deps, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     expect(install).toMatch(/apt-get install .*python3 make g\+\+/);
     expect(install).toMatch(/npm ci --omit=dev\b/);
-    const depsEnv = of(deps, 'ENV').map((e) => e.args).join(' ');
+    const depsEnv = of(deps, 'ENV')
+      .map((e) => e.args)
+      .join(' ');
     expect(depsEnv).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
     expect(depsEnv).toContain('npm_config_build_from_source=true');
     // the runtime takes node_modules from the production install, never from the dev install
     const copies = of(runtime, 'COPY').map((c) => c.args);
     expect(copies).toContain('--from=deps /app/node_modules ./node_modules');
     expect(copies.filter((c) => c.includes('node_modules'))).toHaveLength(1);
-    const runtimeRuns = of(runtime, 'RUN').map((r) => r.args).join('\n');
+    const runtimeRuns = of(runtime, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     expect(runtimeRuns).not.toMatch(/\b(npm (ci|install)|g\+\+|gcc|make|python3)\b/);
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
     expect(manifest.allowScripts?.['onnxruntime-node']).toBe(false);
@@ -107,12 +113,18 @@ describe('Dockerfile.arm64', () => {
     expect(users[0]!.args).not.toMatch(/^(root|0)(:|$)/);
     expect(runtime.instructions.at(-1)?.keyword).toBe('CMD');
     expect(runtime.instructions.indexOf(users[0]!)).toBeGreaterThan(runtime.instructions.findLastIndex((i) => i.keyword === 'RUN'));
-    const runs = of(runtime, 'RUN').map((r) => r.args).join('\n');
+    const runs = of(runtime, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     expect(runs).toMatch(/apt-get install -y --no-install-recommends ffmpeg tini ca-certificates/);
     expect(runs).toMatch(/useradd --system --uid 10001/);
     expect(of(runtime, 'ENTRYPOINT')[0]?.args).toMatch(/^\["\/usr\/bin\/tini", "--", "node", /);
     expect(of(runtime, 'STOPSIGNAL')[0]?.args).toBe('SIGTERM');
-    expect(of(runtime, 'ENV').map((e) => e.args).join(' ')).toContain('FFMPEG_PATH=/usr/bin/ffmpeg');
+    expect(
+      of(runtime, 'ENV')
+        .map((e) => e.args)
+        .join(' '),
+    ).toContain('FFMPEG_PATH=/usr/bin/ffmpeg');
   });
 
   it('checks /healthz with node (the image has no curl)', () => {
@@ -135,7 +147,9 @@ describe('Dockerfile.arm64', () => {
   it('keeps state and config in volumes, and pulled models in the state volume (read-only root)', () => {
     const volume = of(runtime, 'VOLUME')[0]?.args ?? '';
     expect(JSON.parse(volume)).toEqual(['/var/lib/c5-agent', '/etc/c5-agent']);
-    const runs = of(runtime, 'RUN').map((r) => r.args).join('\n');
+    const runs = of(runtime, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     expect(runs).toContain('ln -s /var/lib/c5-agent/models /app/models/cache');
     expect(runs).toMatch(/chown -R c5-agent:c5-agent \/var\/lib\/c5-agent/);
   });

@@ -44,7 +44,8 @@ describe('the pipelines/ import boundary (eslint.config.js)', () => {
   });
 
   it('leaves agent/ free to import node: modules, packages and pipelines/', async () => {
-    const code = "import { readFileSync } from 'node:fs';\nimport { connect } from 'mqtt';\nimport { toError } from '../pipelines/errors.js';\nexport const all = [readFileSync, connect, toError];\n";
+    const code =
+      "import { readFileSync } from 'node:fs';\nimport { connect } from 'mqtt';\nimport { toError } from '../pipelines/errors.js';\nexport const all = [readFileSync, connect, toError];\n";
     expect(await rulesFiredAt('agent/x.ts', code)).toEqual([]);
   });
 });

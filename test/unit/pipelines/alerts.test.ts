@@ -50,7 +50,15 @@ describe('c5.alert.v1', () => {
 
   it('rejects an alert with a non-v7 id, an unknown key, or a box outside the frame', () => {
     const alert = buildAlert(context, {
-      id: uuidv7(), seq: 2, ruleId: 'r', type: 'object_present', state: 'end', severity: 'low', track, frameTime: 0, now: 0,
+      id: uuidv7(),
+      seq: 2,
+      ruleId: 'r',
+      type: 'object_present',
+      state: 'end',
+      severity: 'low',
+      track,
+      frameTime: 0,
+      now: 0,
     });
     expect(alertSchema.safeParse({ ...alert, id: '123e4567-e89b-42d3-a456-426614174000' }).success).toBe(false);
     expect(alertSchema.safeParse({ ...alert, image: 'base64...' }).success).toBe(false);
@@ -59,7 +67,16 @@ describe('c5.alert.v1', () => {
 
   it('carries a crowding alert without an object, with its zone and count', () => {
     const alert = buildAlert(context, {
-      id: uuidv7(), seq: 3, ruleId: 'crowd', type: 'crowding', state: 'update', severity: 'high', zoneId: 'plaza', count: 7, frameTime: 0, now: 0,
+      id: uuidv7(),
+      seq: 3,
+      ruleId: 'crowd',
+      type: 'crowding',
+      state: 'update',
+      severity: 'high',
+      zoneId: 'plaza',
+      count: 7,
+      frameTime: 0,
+      now: 0,
     });
     expect(alertSchema.parse(alert)).toEqual(alert);
     expect(alert).toMatchObject({ zone: { id: 'plaza' }, count: 7 });
@@ -68,18 +85,46 @@ describe('c5.alert.v1', () => {
 
   it('carries the line and direction of a crossing, and the dwell of a loiterer', () => {
     const crossing = buildAlert(context, {
-      id: uuidv7(), seq: 4, ruleId: 'kerb', type: 'line_crossing', state: 'start', severity: 'low', track, line: { id: 'kerb', direction: 'out' }, frameTime: 0, now: 0,
+      id: uuidv7(),
+      seq: 4,
+      ruleId: 'kerb',
+      type: 'line_crossing',
+      state: 'start',
+      severity: 'low',
+      track,
+      line: { id: 'kerb', direction: 'out' },
+      frameTime: 0,
+      now: 0,
     });
     expect(alertSchema.parse(crossing).line).toEqual({ id: 'kerb', direction: 'out' });
     const loiter = buildAlert(context, {
-      id: uuidv7(), seq: 5, ruleId: 'atm', type: 'loitering', state: 'end', severity: 'low', track, zoneId: 'atm', dwellSeconds: 31.23456, frameTime: 0, now: 0,
+      id: uuidv7(),
+      seq: 5,
+      ruleId: 'atm',
+      type: 'loitering',
+      state: 'end',
+      severity: 'low',
+      track,
+      zoneId: 'atm',
+      dwellSeconds: 31.23456,
+      frameTime: 0,
+      now: 0,
     });
     expect(alertSchema.parse(loiter)).toMatchObject({ dwellSeconds: 31.235, zone: { id: 'atm' } });
   });
 
   it('requires the object on every alert type but crowding', () => {
     const alert = buildAlert(context, {
-      id: uuidv7(), seq: 6, ruleId: 'r', type: 'zone_intrusion', state: 'start', severity: 'low', track, zoneId: 'z', frameTime: 0, now: 0,
+      id: uuidv7(),
+      seq: 6,
+      ruleId: 'r',
+      type: 'zone_intrusion',
+      state: 'start',
+      severity: 'low',
+      track,
+      zoneId: 'z',
+      frameTime: 0,
+      now: 0,
     });
     const { object: _object, ...withoutObject } = alert;
     const result = alertSchema.safeParse(withoutObject);

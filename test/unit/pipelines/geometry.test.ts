@@ -39,7 +39,12 @@ describe('geometry', () => {
 
   it('computes IoU symmetric, in 0..1, and 1 for identical boxes', () => {
     const box = fc
-      .tuple(fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0.01, max: 0.5, noNaN: true }), fc.double({ min: 0.01, max: 0.5, noNaN: true }))
+      .tuple(
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        fc.double({ min: 0.01, max: 0.5, noNaN: true }),
+        fc.double({ min: 0.01, max: 0.5, noNaN: true }),
+      )
       .map(([x, y, w, h]): Box => [x, y, x + w, y + h]);
     fc.assert(
       fc.property(box, box, (a, b) => {
@@ -115,7 +120,9 @@ function distanceToSegment(p: Point, a: Point, b: Point): number {
 
 /** Points this close to an edge or a vertex's vertical may land either side; the contract says so. */
 function ambiguous(point: Point, polygon: readonly Point[]): boolean {
-  return polygon.some((a, i) => distanceToSegment(point, a, polygon[(i + 1) % polygon.length]!) < 1e-7 || Math.abs(a[0] - point[0]) < 1e-9 || Math.abs(a[1] - point[1]) < 1e-9);
+  return polygon.some(
+    (a, i) => distanceToSegment(point, a, polygon[(i + 1) % polygon.length]!) < 1e-7 || Math.abs(a[0] - point[0]) < 1e-9 || Math.abs(a[1] - point[1]) < 1e-9,
+  );
 }
 
 const coordinate = fc.double({ min: 0, max: 1, noNaN: true });
@@ -136,7 +143,13 @@ describe('pointInPolygon against reference implementations', () => {
 
   it('agrees with the winding number on simple (star-shaped) polygons', () => {
     const star = fc
-      .tuple(point, fc.array(fc.tuple(fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }), fc.double({ min: 0.02, max: 0.5, noNaN: true })), { minLength: 3, maxLength: 12 }))
+      .tuple(
+        point,
+        fc.array(fc.tuple(fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }), fc.double({ min: 0.02, max: 0.5, noNaN: true })), {
+          minLength: 3,
+          maxLength: 12,
+        }),
+      )
       .map(([centre, rays]) =>
         [...rays].sort((a, b) => a[0] - b[0]).map(([angle, radius]): Point => [centre[0] + radius * Math.cos(angle), centre[1] + radius * Math.sin(angle)]),
       );

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { DECISION_REASONS } from '../../../pipelines/types.js';
 import { brief, policyCamera, PolicyScene, type ObjectSpec } from '../../helpers/policyScene.js';
 
-const gate = { id: 'gate', polygon: [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 1]] };
+const gate = {
+  id: 'gate',
+  polygon: [
+    [0.5, 0.5],
+    [1, 0.5],
+    [1, 1],
+    [0.5, 1],
+  ],
+};
 
 function scene(rules: Record<string, unknown>[], extra: Record<string, unknown> = {}): PolicyScene {
   return new PolicyScene(policyCamera({ zones: [gate], rules, ...extra }));
@@ -48,11 +56,7 @@ describe('RulePolicy', () => {
   it('ends open events when the track is lost, and only those', () => {
     const s = scene([anyone, intrusion]);
     s.step([inGate(5), outside(6)]);
-    expect(s.step([], { lost: [5, 6] }).map(brief)).toEqual([
-      'anyone#5 end track_lost',
-      'anyone#6 end track_lost',
-      'gate-intrusion#5 end track_lost',
-    ]);
+    expect(s.step([], { lost: [5, 6] }).map(brief)).toEqual(['anyone#5 end track_lost', 'anyone#6 end track_lost', 'gate-intrusion#5 end track_lost']);
   });
 
   it('keeps an open event through a score dip and a coasting frame', () => {
@@ -114,7 +118,17 @@ describe('filters on every rule', () => {
     },
   ];
   it.each(cases)('$name', ({ rule, frames, expected, frameMs }) => {
-    const masks = [{ id: 'window', polygon: [[0, 0.8], [0.3, 0.8], [0.3, 1], [0, 1]] }];
+    const masks = [
+      {
+        id: 'window',
+        polygon: [
+          [0, 0.8],
+          [0.3, 0.8],
+          [0.3, 1],
+          [0, 1],
+        ],
+      },
+    ];
     const s = new PolicyScene(policyCamera({ privacyMasks: masks, rules: [{ id: 'r', type: 'object_present', labels: ['person'], ...rule }] }), { frameMs });
     for (const objects of frames) s.step(objects);
     expect(s.history()).toEqual(expected);
@@ -168,11 +182,7 @@ describe('filters on every rule', () => {
 
 describe('replacing the policy', () => {
   it('close() ends every open event, per track and per zone, and nothing else', () => {
-    const s = scene([
-      anyone,
-      intrusion,
-      { id: 'crowd', type: 'crowding', zone: 'gate', labels: ['person'], minCount: 2, minDurationSeconds: 0 },
-    ]);
+    const s = scene([anyone, intrusion, { id: 'crowd', type: 'crowding', zone: 'gate', labels: ['person'], minCount: 2, minDurationSeconds: 0 }]);
     s.step([inGate(1), inGate(2), outside(3)]);
     const closed = s.policy.close(s.now + 50);
     expect(closed.map(brief).sort()).toEqual([
@@ -207,7 +217,15 @@ describe('replacing the policy', () => {
   it('treats a rule as changed when the zone it watches moves, though its own config did not', () => {
     const s = scene([anyone, intrusion]);
     s.step([inGate(1)]);
-    const wider = { id: 'gate', polygon: [[0.4, 0.4], [1, 0.4], [1, 1], [0.4, 1]] };
+    const wider = {
+      id: 'gate',
+      polygon: [
+        [0.4, 0.4],
+        [1, 0.4],
+        [1, 1],
+        [0.4, 1],
+      ],
+    };
     expect(s.replace(policyCamera({ zones: [wider], rules: [anyone, intrusion] })).map(brief)).toEqual(['gate-intrusion#1 end policy_replaced']);
     expect(s.step([inGate(1)]).map(brief)).toEqual(['gate-intrusion#1 start matched']);
   });

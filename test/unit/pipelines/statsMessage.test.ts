@@ -33,21 +33,35 @@ describe('quantileFromBuckets', () => {
   });
 
   it('answers the highest finite bound for ranks in +Inf, and null without observations', () => {
-    expect(quantileFromBuckets(0.95, [{ le: 0.5, count: 1 }, { le: INF, count: 10 }])).toBe(0.5);
-    expect(quantileFromBuckets(0.95, [{ le: 0.5, count: 0 }, { le: INF, count: 0 }])).toBeNull();
+    expect(
+      quantileFromBuckets(0.95, [
+        { le: 0.5, count: 1 },
+        { le: INF, count: 10 },
+      ]),
+    ).toBe(0.5);
+    expect(
+      quantileFromBuckets(0.95, [
+        { le: 0.5, count: 0 },
+        { le: INF, count: 0 },
+      ]),
+    ).toBeNull();
     expect(quantileFromBuckets(0.95, [])).toBeNull();
   });
 
   it('stays within the bucket bounds for any histogram', () => {
     const les = [0.001, 0.005, 0.01, 0.05, 0.1, 1, 2];
     fc.assert(
-      fc.property(fc.array(fc.nat(50), { minLength: les.length + 1, maxLength: les.length + 1 }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), (perBucket, q) => {
-        let cumulative = 0;
-        const buckets = [...les, INF].map((le, i) => ({ le, count: (cumulative += perBucket[i]!) }));
-        const value = quantileFromBuckets(q, buckets);
-        if (cumulative === 0) return value === null;
-        return value !== null && value >= 0 && value <= 2;
-      }),
+      fc.property(
+        fc.array(fc.nat(50), { minLength: les.length + 1, maxLength: les.length + 1 }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        (perBucket, q) => {
+          let cumulative = 0;
+          const buckets = [...les, INF].map((le, i) => ({ le, count: (cumulative += perBucket[i]!) }));
+          const value = quantileFromBuckets(q, buckets);
+          if (cumulative === 0) return value === null;
+          return value !== null && value >= 0 && value <= 2;
+        },
+      ),
     );
   });
 });
@@ -79,7 +93,10 @@ describe('buildStatsMessage', () => {
     });
     const after = reading(1_060_000, {
       frames: [...frames(400, 8, 70), { camera: 'yard', outcome: 'processed', value: 30 }],
-      cameraUp: [{ camera: 'gate', value: 1 }, { camera: 'yard', value: 0 }],
+      cameraUp: [
+        { camera: 'gate', value: 1 },
+        { camera: 'yard', value: 0 },
+      ],
       inference: [histogram(400, 4.2, 210)],
       alerts: { published: 17, failed: 1 },
       outboxMessages: 4,

@@ -120,8 +120,6 @@ describe('the size of a site config', () => {
     const fifo = join(dir, 'site.fifo');
     execFileSync('mkfifo', [fifo]);
     expect(rejection(() => loadSiteConfigFile(fifo, {})).message).toBe(`cannot read site config ${fifo} (not a regular file but a FIFO)`);
-    expect(rejection(() => loadSiteConfigFile('/dev/zero', {})).message).toBe(
-      'cannot read site config /dev/zero (not a regular file but a character device)',
-    );
+    expect(rejection(() => loadSiteConfigFile('/dev/zero', {})).message).toBe('cannot read site config /dev/zero (not a regular file but a character device)');
   });
 });

@@ -17,7 +17,10 @@ function bare(): { modelCacheDir: string; mediaCacheDir: string } {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AgentError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof AgentError)) throw new Error(`expected an AgentError, got ${String(error)}`);
   return error;
 }

@@ -34,8 +34,23 @@ function setup(options: { fleet: boolean }): Bench {
   if (!options.fleet) harness.site.loaded = { ...loadSiteConfigFile(writeAndReturn(path, withoutFleet(harness.yaml(5, CAMERAS))), {}) };
   const applier = options.fleet
     ? harness.fleet.configApplier
-    : new ConfigApplier({ ...harness, target: harness.site, siteId: 'site-a', stateTopic: undefined, logger, audit: { append: (entry) => void harness.audit.push(entry) }, store: undefined });
-  const reload = new ConfigFileReload({ path, read: (file) => loadSiteConfigFile(file, {}), target: harness.site, fleet: options.fleet ? harness.fleet : undefined, applier, logger });
+    : new ConfigApplier({
+        ...harness,
+        target: harness.site,
+        siteId: 'site-a',
+        stateTopic: undefined,
+        logger,
+        audit: { append: (entry) => void harness.audit.push(entry) },
+        store: undefined,
+      });
+  const reload = new ConfigFileReload({
+    path,
+    read: (file) => loadSiteConfigFile(file, {}),
+    target: harness.site,
+    fleet: options.fleet ? harness.fleet : undefined,
+    applier,
+    logger,
+  });
   stops.push(async () => {
     await harness.fleet.stop();
     await reload.stop();
@@ -82,7 +97,12 @@ describe('ConfigFileReload', () => {
       ['syntax', 'version: [6\n', 'config_syntax', /not valid YAML/],
       ['schema', yaml(6, CAMERAS).replace('probationSeconds: 10', 'probationSeconds: -1'), 'config_invalid', /fleet\.probationSeconds/],
       ['unresolved secret', yaml(6, { a: 'env:C5_TEST_NO_SUCH_URL', b: CAMERAS.b }), 'secret_unresolved', /C5_TEST_NO_SUCH_URL/],
-      ['same version', yaml(5, CAMERAS, ZONE), 'stale_version', /version 5 is not above the running version 5; the file wins only when its version is above what runs/],
+      [
+        'same version',
+        yaml(5, CAMERAS, ZONE),
+        'stale_version',
+        /version 5 is not above the running version 5; the file wins only when its version is above what runs/,
+      ],
       ['older version', yaml(4, CAMERAS, ZONE), 'stale_version', /version 4 is not above/],
       ['another site', yaml(6, CAMERAS).replace('site: { id: site-a }', 'site: { id: site-b }'), 'wrong_site', /site-b/],
       ['fleet section dropped', withoutFleet(yaml(6, CAMERAS)), 'config_invalid', /no fleet section/],

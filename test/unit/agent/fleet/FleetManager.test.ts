@@ -110,8 +110,18 @@ describe('FleetManager', () => {
   it('rejects without touching the running config, and counts each rejection', async () => {
     const { fleet, site, link, metrics, store, audit, yaml } = setup();
     const forged = createSigner('centre-1').push(yaml(6, { a: 'rtsp://10.0.0.1/a' }));
-    expect(await fleet.receive(forged, 'mqtt', 'mqtt push')).toMatchObject({ status: 'rejected', reason: 'bad_signature', version: null, sha256: null, keyId: null });
-    expect(await fleet.receive(signer.push(yaml(4, { a: 'rtsp://10.0.0.1/a' })), 'mqtt', 'mqtt push')).toMatchObject({ status: 'rejected', reason: 'stale_version', version: 4 });
+    expect(await fleet.receive(forged, 'mqtt', 'mqtt push')).toMatchObject({
+      status: 'rejected',
+      reason: 'bad_signature',
+      version: null,
+      sha256: null,
+      keyId: null,
+    });
+    expect(await fleet.receive(signer.push(yaml(4, { a: 'rtsp://10.0.0.1/a' })), 'mqtt', 'mqtt push')).toMatchObject({
+      status: 'rejected',
+      reason: 'stale_version',
+      version: 4,
+    });
     expect(site.applied).toEqual([]);
     expect(site.loaded.config.version).toBe(5);
     // only the signed one is reported on config/state and counted as an apply result

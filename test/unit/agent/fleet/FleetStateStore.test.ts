@@ -95,7 +95,11 @@ describe('selectStartupConfig', () => {
   });
 
   it('has nothing to choose without a fleet section', () => {
-    const bootstrap = parseSiteConfigText('version: 1\nsite: {id: s}\nmqtt: {urls: ["mqtt://127.0.0.1:1"]}\ncameras: [{id: c, source: {url: x}}]\n', 'site.yaml', {});
+    const bootstrap = parseSiteConfigText(
+      'version: 1\nsite: {id: s}\nmqtt: {urls: ["mqtt://127.0.0.1:1"]}\ncameras: [{id: c, source: {url: x}}]\n',
+      'site.yaml',
+      {},
+    );
     expect(selectStartupConfig(bootstrap, {}, logger)).toBeUndefined();
   });
 });

@@ -29,7 +29,9 @@ describe('UnverifiedPushLimiter', () => {
     const { clock, audit, lines, refuse, counted } = setup();
     expect(UNVERIFIED_REPORT_INTERVAL_MS).toBe(MINUTE);
     refuse('bad_signature');
-    expect(audit).toEqual([{ type: 'config_push_unverified', count: 1, byReason: { bad_signature: 1 }, firstAt: '2026-03-01T12:00:00.000Z', lastAt: '2026-03-01T12:00:00.000Z' }]);
+    expect(audit).toEqual([
+      { type: 'config_push_unverified', count: 1, byReason: { bad_signature: 1 }, firstAt: '2026-03-01T12:00:00.000Z', lastAt: '2026-03-01T12:00:00.000Z' },
+    ]);
     // 500 more within the minute, one every 100 ms: 300 unknown keys, 200 oversized
     for (let i = 0; i < 500; i += 1) {
       clock.advance(100);
@@ -50,7 +52,14 @@ describe('UnverifiedPushLimiter', () => {
       lastAt: '2026-03-01T12:00:50.000Z',
     });
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatchObject({ level: 40, msg: 'config pushes refused before a signature held', count: 500, reason: 'too_large', error: 'refused: too_large', origin: 'mqtt' });
+    expect(lines[1]).toMatchObject({
+      level: 40,
+      msg: 'config pushes refused before a signature held',
+      count: 500,
+      reason: 'too_large',
+      error: 'refused: too_large',
+      origin: 'mqtt',
+    });
   });
 
   it('writes nothing in an interval without refusals, and reports at once again after a quiet one', () => {
@@ -92,7 +101,15 @@ describe('UnverifiedPushLimiter', () => {
   it('has a zero series for every reason before the first refusal', async () => {
     const { metrics } = setup();
     const text = await metrics.registry.metrics();
-    for (const reason of ['too_large', 'malformed_envelope', 'unknown_key', 'key_expired', 'bad_signature', 'trusted_keys_unreadable', 'trusted_keys_invalid']) {
+    for (const reason of [
+      'too_large',
+      'malformed_envelope',
+      'unknown_key',
+      'key_expired',
+      'bad_signature',
+      'trusted_keys_unreadable',
+      'trusted_keys_invalid',
+    ]) {
       expect(text).toContain(`c5_agent_config_push_unverified_total{reason="${reason}"} 0`);
     }
   });

@@ -15,7 +15,15 @@ import { cpuTimeRatio } from '../../../helpers/cpuTime.js';
 const signer = createSigner('centre-1');
 const trusted = parseTrustedKeys(JSON.stringify({ keys: [{ keyId: signer.keyId, publicKey: signer.publicKey }] }), 'keys.json');
 const check = (bytes: Buffer): RejectedPush => {
-  const verdict = checkPush(bytes, { maxBytes: 2 * 1024 * 1024, trustedKeys: () => trusted, siteId: 'site-a', highWaterMark: 1, now: 0, env: {}, source: 'mqtt push' });
+  const verdict = checkPush(bytes, {
+    maxBytes: 2 * 1024 * 1024,
+    trustedKeys: () => trusted,
+    siteId: 'site-a',
+    highWaterMark: 1,
+    now: 0,
+    env: {},
+    source: 'mqtt push',
+  });
   if (verdict.ok) throw new Error('a forged push was accepted');
   return verdict;
 };
@@ -45,7 +53,12 @@ describe('checkPush time on unsigned input is linear', () => {
         const verdict = check(large);
         expect(verdict.message.length).toBeLessThan(320);
         expect(verdict.message).not.toContain(marker.repeat(25));
-        expect(cpuTimeRatio(() => check(small), () => check(large))).toBeLessThan(20);
+        expect(
+          cpuTimeRatio(
+            () => check(small),
+            () => check(large),
+          ),
+        ).toBeLessThan(20);
       }),
       { numRuns: 3 },
     );

@@ -46,7 +46,16 @@ const trusted = parseTrustedKeys(
 );
 
 function check(bytes: Buffer, overrides: Partial<PushChecks> = {}): PushVerdict {
-  return checkPush(bytes, { maxBytes: 64 * 1024, trustedKeys: () => trusted, siteId: 'site-a', highWaterMark: 5, now: NOW, env: {}, source: 'test push', ...overrides });
+  return checkPush(bytes, {
+    maxBytes: 64 * 1024,
+    trustedKeys: () => trusted,
+    siteId: 'site-a',
+    highWaterMark: 5,
+    now: NOW,
+    env: {},
+    source: 'test push',
+    ...overrides,
+  });
 }
 
 function rejected(verdict: PushVerdict): RejectedPush {
@@ -91,7 +100,11 @@ describe('checkPush', () => {
     const hashed = vi.mocked(sha256Module.sha256Hex);
     const payloadHashes = (text: string): number =>
       hashed.mock.calls.filter(([data]) => (typeof data === 'string' ? data : Buffer.from(data).toString()) === text).length;
-    for (const [yaml, ok] of [[siteYaml(6), true], [siteYaml(6, { site: 'site-b' }), false], [siteYaml(6) + 'cameras: [\n', false]] as const) {
+    for (const [yaml, ok] of [
+      [siteYaml(6), true],
+      [siteYaml(6, { site: 'site-b' }), false],
+      [siteYaml(6) + 'cameras: [\n', false],
+    ] as const) {
       hashed.mockClear();
       expect(check(signer.push(yaml)).ok).toBe(ok);
       expect(payloadHashes(yaml)).toBe(1);
@@ -137,7 +150,11 @@ describe('checkPush', () => {
       fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
       fc.jsonValue().map((value) => Buffer.from(JSON.stringify(value) ?? '')),
       fc
-        .record({ payload: fc.oneof(fc.base64String(), fc.string()), keyId: fc.oneof(fc.constant('centre-1'), fc.string()), sig: fc.oneof(fc.base64String(), fc.string()) })
+        .record({
+          payload: fc.oneof(fc.base64String(), fc.string()),
+          keyId: fc.oneof(fc.constant('centre-1'), fc.string()),
+          sig: fc.oneof(fc.base64String(), fc.string()),
+        })
         .map((envelope) => Buffer.from(JSON.stringify(envelope))),
     );
     fc.assert(
@@ -169,7 +186,18 @@ describe('checkPush', () => {
       check(Buffer.from(JSON.stringify({ ...signer.envelope(siteYaml(6)), sig: 'AAAA' }))),
       check(signer.push(siteYaml(6)), { maxBytes: 100 }),
       check(Buffer.from('{"keyId":"centre-1"}')),
-      check(signer.push(siteYaml(6)), { trustedKeys: () => parseTrustedKeys(JSON.stringify({ keys: [{ keyId: 'centre-1', publicKey: signer.publicKey }, { keyId: 'centre-1', publicKey: signer.publicKey }] }), 'keys.json') }),
+      check(signer.push(siteYaml(6)), {
+        trustedKeys: () =>
+          parseTrustedKeys(
+            JSON.stringify({
+              keys: [
+                { keyId: 'centre-1', publicKey: signer.publicKey },
+                { keyId: 'centre-1', publicKey: signer.publicKey },
+              ],
+            }),
+            'keys.json',
+          ),
+      }),
       check(signer.push(siteYaml(6)), { trustedKeys: () => parseTrustedKeys('{"keys": [{"keyId": "centre-1", ', 'keys.json') }),
     ].map(rejected);
     expect(unsigned.map((verdict) => verdict.reason)).toEqual([
@@ -194,9 +222,15 @@ describe('checkPush', () => {
     // a signed config for another site passes the first stage: only the second reads the payload
     expect(verifyPush(signer.push(siteYaml(6, { site: 'site-b' })), checks).ok).toBe(true);
     expect(verifyPush(stranger.push(siteYaml(6)), checks)).toMatchObject({ ok: false, reason: 'bad_signature' });
-    expect([...UNVERIFIED_REASONS].sort()).toEqual(
-      ['bad_signature', 'key_expired', 'malformed_envelope', 'too_large', 'trusted_keys_invalid', 'trusted_keys_unreadable', 'unknown_key'],
-    );
+    expect([...UNVERIFIED_REASONS].sort()).toEqual([
+      'bad_signature',
+      'key_expired',
+      'malformed_envelope',
+      'too_large',
+      'trusted_keys_invalid',
+      'trusted_keys_unreadable',
+      'unknown_key',
+    ]);
     expect(REJECT_REASONS.filter((reason) => !isUnverifiedReason(reason))).not.toContain('bad_signature');
   });
 });

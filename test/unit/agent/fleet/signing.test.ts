@@ -125,8 +125,15 @@ describe('trusted keys file', () => {
   it('names the entry that is wrong', () => {
     expect(() => parseTrustedKeys('{', 'keys.json')).toThrow(/keys\.json: not JSON/);
     expect(() => parseTrustedKeys(JSON.stringify({ keys: [{ keyId: 'a', publicKey: 'AAAA' }] }), 'keys.json')).toThrow(/keys\[0\]\.publicKey: expected PEM/);
-    const twice = { keys: [{ keyId: 'a', publicKey: pair.publicKey }, { keyId: 'a', publicKey: pair.publicKey }] };
+    const twice = {
+      keys: [
+        { keyId: 'a', publicKey: pair.publicKey },
+        { keyId: 'a', publicKey: pair.publicKey },
+      ],
+    };
     expect(() => parseTrustedKeys(JSON.stringify(twice), 'keys.json')).toThrow(/keys\[1\]\.keyId: the same key id as keys\[0\]$/);
-    expect(() => parseTrustedKeys(JSON.stringify({ keys: [{ keyId: 'a', publicKey: pair.publicKey, notAfter: 'soon' }] }), 'keys.json')).toThrow(/keys\[0\]\.notAfter/);
+    expect(() => parseTrustedKeys(JSON.stringify({ keys: [{ keyId: 'a', publicKey: pair.publicKey, notAfter: 'soon' }] }), 'keys.json')).toThrow(
+      /keys\[0\]\.notAfter/,
+    );
   });
 });

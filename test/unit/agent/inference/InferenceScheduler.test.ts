@@ -55,7 +55,11 @@ class ClockedDetector implements Detector {
 describe('InferenceScheduler', () => {
   it('releases each frame once its pixels are done with: a replaced frame at once, a dispatched one when detect() settles (or fails)', async () => {
     const detector = new GatedDetector();
-    const lane = new InferenceScheduler({ detector, logger }).open('a', { detectOptions: () => options, onResult: () => undefined, onDropped: () => undefined });
+    const lane = new InferenceScheduler({ detector, logger }).open('a', {
+      detectOptions: () => options,
+      onResult: () => undefined,
+      onDropped: () => undefined,
+    });
     const released: number[] = [];
     const frame = (seq: number): Frame => ({ ...fakeFrame('a', seq, seq), release: () => released.push(seq) });
     lane.submit(frame(1));

@@ -109,4 +109,3 @@ describe('WorkerPoolDetector', () => {
     expect(() => new WorkerPoolDetector({ members: [], clock: new ManualClock() })).toThrow(ModelError);
   });
 });
-

@@ -63,9 +63,7 @@ describe('downloadFile', () => {
   it('discards a download with the wrong digest and keeps the file already in place', async () => {
     const dest = join(dir, 'model.onnx');
     await writeFile(dest, 'previous');
-    await expect(
-      downloadFile({ url: server.url('/model.onnx'), dest, acceptedSha256: [other], progress: null }),
-    ).rejects.toMatchObject({
+    await expect(downloadFile({ url: server.url('/model.onnx'), dest, acceptedSha256: [other], progress: null })).rejects.toMatchObject({
       code: 'digest_mismatch',
       message: expect.stringMatching(new RegExp(`sha256 ${digest}.*${other}.*discarded`)),
     });
@@ -75,20 +73,22 @@ describe('downloadFile', () => {
 
   it('fails on 404 and 500 with the status, writing nothing', async () => {
     const dest = join(dir, 'model.onnx');
-    await expect(
-      downloadFile({ url: server.url('/missing'), dest, acceptedSha256: [digest], progress: null }),
-    ).rejects.toMatchObject({ code: 'download_failed', message: expect.stringContaining('HTTP 404') });
-    await expect(
-      downloadFile({ url: server.url('/broken'), dest, acceptedSha256: [digest], progress: null }),
-    ).rejects.toMatchObject({ code: 'download_failed', message: expect.stringContaining('HTTP 500') });
+    await expect(downloadFile({ url: server.url('/missing'), dest, acceptedSha256: [digest], progress: null })).rejects.toMatchObject({
+      code: 'download_failed',
+      message: expect.stringContaining('HTTP 404'),
+    });
+    await expect(downloadFile({ url: server.url('/broken'), dest, acceptedSha256: [digest], progress: null })).rejects.toMatchObject({
+      code: 'download_failed',
+      message: expect.stringContaining('HTTP 500'),
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('fails cleanly when nothing listens', async () => {
     const dest = join(dir, 'model.onnx');
-    await expect(
-      downloadFile({ url: 'http://127.0.0.1:1/model.onnx', dest, acceptedSha256: [digest], progress: null }),
-    ).rejects.toMatchObject({ code: 'download_failed' });
+    await expect(downloadFile({ url: 'http://127.0.0.1:1/model.onnx', dest, acceptedSha256: [digest], progress: null })).rejects.toMatchObject({
+      code: 'download_failed',
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -125,9 +125,12 @@ describe('ProgressReporter', () => {
     const reporter = new ProgressReporter(out, 'x', 100 * 1024 * 1024);
     for (let mb = 1; mb <= 100; mb++) reporter.update(mb * 1024 * 1024);
     reporter.finish();
-    expect(out.text.trimEnd().split('\n').map((l) => /(\d+)%/.exec(l)?.[1])).toEqual(
-      ['0', '10', '20', '30', '40', '50', '60', '70', '80', '90', '100'],
-    );
+    expect(
+      out.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => /(\d+)%/.exec(l)?.[1]),
+    ).toEqual(['0', '10', '20', '30', '40', '50', '60', '70', '80', '90', '100']);
   });
 
   it('is silent without a stream', () => {

@@ -3,13 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getModelEntry } from '../../../../pipelines/detect/modelRegistry.js';
-import {
-  defaultCacheDir,
-  defaultRegistryPath,
-  loadLabels,
-  loadModelRegistry,
-  packageRoot,
-} from '../../../../agent/inference/modelFiles.js';
+import { defaultCacheDir, defaultRegistryPath, loadLabels, loadModelRegistry, packageRoot } from '../../../../agent/inference/modelFiles.js';
 import { repoRoot } from '../../../helpers/paths.js';
 
 describe('the shipped registry', () => {
@@ -37,9 +31,7 @@ describe('the shipped registry', () => {
   it('has the 80 COCO labels in class-id order', async () => {
     const labels = await loadLabels(getModelEntry(await loadModelRegistry(), 'yolox-nano'));
     expect(labels).toHaveLength(80);
-    expect(labels.slice(0, 10)).toEqual([
-      'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat', 'traffic light',
-    ]);
+    expect(labels.slice(0, 10)).toEqual(['person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat', 'traffic light']);
     expect(labels[16]).toBe('dog');
     expect(labels[79]).toBe('toothbrush');
   });

@@ -71,9 +71,9 @@ describe('pullModel', () => {
   });
 
   it('refuses a download with the wrong digest', async () => {
-    await expect(
-      pullModel({ name: 'tiny', registry: registryFor(server.url('/wrong.onnx')), cacheDir, logger, progress: null }),
-    ).rejects.toMatchObject({ code: 'digest_mismatch' });
+    await expect(pullModel({ name: 'tiny', registry: registryFor(server.url('/wrong.onnx')), cacheDir, logger, progress: null })).rejects.toMatchObject({
+      code: 'digest_mismatch',
+    });
   });
 
   it('explains what to do for a model without a source URL, and for an unknown name', async () => {

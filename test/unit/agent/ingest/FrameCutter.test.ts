@@ -21,21 +21,16 @@ function chunk(stream: Uint8Array, cuts: number[]): Uint8Array[] {
 describe('FrameCutter', () => {
   it('any chunking of N frames yields exactly those N frames in order', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 64 }),
-        fc.integer({ min: 0, max: 12 }),
-        fc.array(fc.nat(), { maxLength: 40 }),
-        (frameBytes, count, cuts) => {
-          const frames = makeFrames(count, frameBytes);
-          const stream = new Uint8Array(frameBytes * count);
-          frames.forEach((f, i) => stream.set(f, i * frameBytes));
-          const cutter = new FrameCutter(frameBytes);
-          const out: Uint8Array[] = [];
-          for (const c of chunk(stream, cuts)) cutter.push(c, (frame) => out.push(frame));
-          expect(out).toEqual(frames);
-          expect(cutter.pendingBytes).toBe(0);
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (frameBytes, count, cuts) => {
+        const frames = makeFrames(count, frameBytes);
+        const stream = new Uint8Array(frameBytes * count);
+        frames.forEach((f, i) => stream.set(f, i * frameBytes));
+        const cutter = new FrameCutter(frameBytes);
+        const out: Uint8Array[] = [];
+        for (const c of chunk(stream, cuts)) cutter.push(c, (frame) => out.push(frame));
+        expect(out).toEqual(frames);
+        expect(cutter.pendingBytes).toBe(0);
+      }),
       { numRuns: 300 },
     );
   });

@@ -44,7 +44,11 @@ describe('FramePool', () => {
       seen.push({ buffer: frame, bytes: [...frame] });
       pool.give(frame);
     });
-    expect(seen.map((s) => s.bytes)).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+    expect(seen.map((s) => s.bytes)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11, 12],
+    ]);
     expect(new Set(seen.map((s) => s.buffer)).size).toBe(1);
     expect(pool.allocated).toBe(1);
     expect(() => new FrameCutter(5, pool)).toThrow(RangeError);

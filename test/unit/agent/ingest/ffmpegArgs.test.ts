@@ -1,13 +1,7 @@
 import { computeLetterbox } from '../../../../pipelines/detect/letterbox.js';
 import type { CameraConfig } from '../../../../pipelines/config/siteConfig.js';
 import { describe, expect, it } from 'vitest';
-import {
-  buildFfmpegArgs,
-  inputKind,
-  ioTimeoutMs,
-  letterboxFilter,
-  parseInputVideoSize,
-} from '../../../../agent/ingest/ffmpegArgs.js';
+import { buildFfmpegArgs, inputKind, ioTimeoutMs, letterboxFilter, parseInputVideoSize } from '../../../../agent/ingest/ffmpegArgs.js';
 
 type Source = CameraConfig['source'];
 
@@ -36,9 +30,7 @@ describe('buildFfmpegArgs', () => {
     expect(valueAfter(args, '-timeout')).toBe('5000000');
     expect(args.indexOf('-timeout')).toBeLessThan(args.indexOf('-i'));
     expect(valueAfter(args, '-i')).toBe('rtsp://user:pw@10.0.0.5:554/stream1');
-    expect(valueAfter(args, '-vf')).toBe(
-      'fps=4,scale=416:416:force_original_aspect_ratio=decrease:flags=bilinear,format=bgr24,pad=416:416:0:0:color=0x727272',
-    );
+    expect(valueAfter(args, '-vf')).toBe('fps=4,scale=416:416:force_original_aspect_ratio=decrease:flags=bilinear,format=bgr24,pad=416:416:0:0:color=0x727272');
     expect(valueAfter(args, '-f')).toBe('rawvideo');
     expect(valueAfter(args, '-pix_fmt')).toBe('bgr24');
     expect(valueAfter(args, '-loglevel')).toBe('info');

@@ -13,7 +13,7 @@ describe('classifyExit', () => {
     ['[tcp @ 0x1] Connection to tcp://10.0.0.1:554 failed: Connection timed out', 'unreachable'],
     ['Failed to resolve hostname cam.invalid: Name or service not known', 'unreachable'],
     ['/tmp/x.mp4: Invalid data found when processing input', 'not_video'],
-    ['Stream map \'0:v:0\' matches no streams.', 'not_video'],
+    ["Stream map '0:v:0' matches no streams.", 'not_video'],
     ['[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized', 'unauthorized'],
     ['[rtsp @ 0x1] method DESCRIBE failed: 404 Not Found', 'not_found'],
     ['/nope.mp4: No such file or directory', 'not_found'],

@@ -24,7 +24,8 @@ function valueAfter(args: string[], flag: string): string | undefined {
 }
 
 const SOFTWARE_FILTER = 'fps=5,scale=416:416:force_original_aspect_ratio=decrease:flags=bilinear,format=bgr24,pad=416:416:0:0:color=0x727272';
-const DOWNLOAD_FILTER = 'fps=5,hwdownload,format=nv12,scale=416:416:force_original_aspect_ratio=decrease:flags=bilinear,format=bgr24,pad=416:416:0:0:color=0x727272';
+const DOWNLOAD_FILTER =
+  'fps=5,hwdownload,format=nv12,scale=416:416:force_original_aspect_ratio=decrease:flags=bilinear,format=bgr24,pad=416:416:0:0:color=0x727272';
 
 describe('hardware decoding presets expand to ffmpeg arguments', () => {
   it.each([
@@ -47,7 +48,12 @@ describe('hardware decoding presets expand to ffmpeg arguments', () => {
   it('vaapi opens the render node, keeps frames on the GPU through fps, then downloads them as NV12', () => {
     const args = argsWith('vaapi', 'hevc');
     expect(args.slice(args.indexOf('-hwaccel'), args.indexOf('-i'))).toEqual([
-      '-hwaccel', 'vaapi', '-hwaccel_device', '/dev/dri/renderD128', '-hwaccel_output_format', 'vaapi',
+      '-hwaccel',
+      'vaapi',
+      '-hwaccel_device',
+      '/dev/dri/renderD128',
+      '-hwaccel_output_format',
+      'vaapi',
     ]);
     expect(args).not.toContain('-c:v');
     expect(valueAfter(args, '-vf')).toBe(DOWNLOAD_FILTER);
@@ -109,7 +115,13 @@ describe('resolveAutoPreset', () => {
 describe('ffmpeg capability listings', () => {
   it('parses `ffmpeg -hwaccels`', () => {
     expect(parseHwaccels('Hardware acceleration methods:\nvdpau\ncuda\nvaapi\nqsv\ndrm\nopencl\nvulkan\n\n')).toEqual([
-      'vdpau', 'cuda', 'vaapi', 'qsv', 'drm', 'opencl', 'vulkan',
+      'vdpau',
+      'cuda',
+      'vaapi',
+      'qsv',
+      'drm',
+      'opencl',
+      'vulkan',
     ]);
   });
 
@@ -131,12 +143,29 @@ describe('ffmpeg capability listings', () => {
 describe('findHwFailure', () => {
   // what Debian's ffmpeg 5.1 prints on a box without the hardware (captured on the CI machine)
   it.each([
-    ['rpi', ['[h264_v4l2m2m @ 0x5647] Could not find a valid device', '[h264_v4l2m2m @ 0x5647] can\'t configure decoder', 'Error while opening decoder for input stream #0:0 : Invalid argument']],
+    [
+      'rpi',
+      [
+        '[h264_v4l2m2m @ 0x5647] Could not find a valid device',
+        "[h264_v4l2m2m @ 0x5647] can't configure decoder",
+        'Error while opening decoder for input stream #0:0 : Invalid argument',
+      ],
+    ],
     ['jetson', ["Unknown decoder 'h264_nvv4l2dec'"]],
     ['rockchip', ['Unrecognized hwaccel: rkmpp.', 'Supported hwaccels: vdpau cuda vaapi qsv drm opencl vulkan ']],
-    ['vaapi', ['[AVHWDeviceContext @ 0x5600] No VA display found for device /dev/dri/renderD128.', 'Device creation failed: -22.', 'Device setup failed for decoder on input stream #0:0 : Invalid argument']],
+    [
+      'vaapi',
+      [
+        '[AVHWDeviceContext @ 0x5600] No VA display found for device /dev/dri/renderD128.',
+        'Device creation failed: -22.',
+        'Device setup failed for decoder on input stream #0:0 : Invalid argument',
+      ],
+    ],
     ['cuda', ['[AVHWDeviceContext @ 0x5603] Cannot load libcuda.so.1', 'Could not dynamically load CUDA', 'Device creation failed: -1.']],
-    ['download', ["Impossible to convert between the formats supported by the filter 'Parsed_fps_0' and the filter 'auto_scale_0'", 'Error reinitializing filters!']],
+    [
+      'download',
+      ["Impossible to convert between the formats supported by the filter 'Parsed_fps_0' and the filter 'auto_scale_0'", 'Error reinitializing filters!'],
+    ],
   ])('blames the hardware for %s start-up errors', (_name, lines) => {
     expect(findHwFailure(lines)).toBeDefined();
   });

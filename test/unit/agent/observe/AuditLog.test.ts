@@ -129,7 +129,13 @@ describe('AuditLog', () => {
     const metrics = createAgentMetrics({ siteId: 's', version: '1', defaultMetrics: false });
     const parent = tempAuditDir();
     writeFileSync(join(parent, 'not-a-folder'), 'x');
-    const log = AuditLog.open({ dir: join(parent, 'not-a-folder', 'audit'), fsyncIntervalMs: 1_000, clock: new ManualClock(), logger: createRootLogger({ level: 'silent' }), metrics });
+    const log = AuditLog.open({
+      dir: join(parent, 'not-a-folder', 'audit'),
+      fsyncIntervalMs: 1_000,
+      clock: new ManualClock(),
+      logger: createRootLogger({ level: 'silent' }),
+      metrics,
+    });
     expect(log.health).toMatchObject({ state: 'degraded', reason: 'ENOTDIR' });
     expect(log.append({ type: 'sample' })).toBeUndefined();
     expect(await metrics.registry.metrics()).toContain('c5_agent_audit_write_failures_total{reason="write"} 1');

@@ -13,7 +13,18 @@ import { ManualClock } from '../../../helpers/manualClock.js';
 import { boxAround, policyCamera } from '../../../helpers/policyScene.js';
 
 const T0 = 1_764_460_000_000;
-const track: Track = { id: 7, label: 'person', classId: 0, box: boxAround([0.45, 0.7]), score: 0.8, scores: [0.8], firstSeen: T0, lastSeen: T0, anchors: [[0.45, 0.7]], misses: 0 };
+const track: Track = {
+  id: 7,
+  label: 'person',
+  classId: 0,
+  box: boxAround([0.45, 0.7]),
+  score: 0.8,
+  scores: [0.8],
+  firstSeen: T0,
+  lastSeen: T0,
+  anchors: [[0.45, 0.7]],
+  misses: 0,
+};
 
 /** The policy's answers frame by frame: recording is under test here, not the rules. */
 function scriptedPolicy(script: Decision[][]): Policy {
@@ -22,10 +33,20 @@ function scriptedPolicy(script: Decision[][]): Policy {
 const oneTrack: Tracker = { update: () => ({ active: [track], ended: [] }) };
 
 describe('AuditRecorder in a camera pipeline', () => {
-  it('records each suppression and alert before publishing, and the alert carries its record\'s seq and hash', async () => {
+  it("records each suppression and alert before publishing, and the alert carries its record's seq and hash", async () => {
     const camera = policyCamera({
       id: 'gate-cam',
-      zones: [{ id: 'gate', polygon: [[0.3, 0.5], [0.7, 0.5], [0.7, 1], [0.3, 1]] }],
+      zones: [
+        {
+          id: 'gate',
+          polygon: [
+            [0.3, 0.5],
+            [0.7, 0.5],
+            [0.7, 1],
+            [0.3, 1],
+          ],
+        },
+      ],
       rules: [{ id: 'gate-watch', type: 'zone_intrusion', zone: 'gate', labels: ['person'] }],
     });
     const dir = tempAuditDir();
@@ -77,7 +98,14 @@ describe('AuditRecorder in a camera pipeline', () => {
     const alert = alertSchema.parse(sink.alerts[0]);
     expect(alert.audit).toEqual({ seq: 2, hash: alertRecord!.hash });
     const { audit: _ref, ...published } = alert;
-    expect(alertRecord).toMatchObject({ seq: 2, type: 'alert', camera: 'gate-cam', frameSeq: 2, alert: published, decision: { state: 'start', event: { zoneId: 'gate' } } });
+    expect(alertRecord).toMatchObject({
+      seq: 2,
+      type: 'alert',
+      camera: 'gate-cam',
+      frameSeq: 2,
+      alert: published,
+      decision: { state: 'start', event: { zoneId: 'gate' } },
+    });
     expect(verifyAuditLog(dir).ok).toBe(true);
   });
 });

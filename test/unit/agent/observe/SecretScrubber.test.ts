@@ -25,7 +25,12 @@ describe('SecretScrubber', () => {
     expect(scrubber.scrub(text)).toBe(text);
     expect(scrubber.add('pw1')).toBe(false);
     expect(scrubber.size).toBe(0);
-    expect(scrubber.addAll([{ name: 'mqtt.password', value: 'abc' }, { name: 'cameras[0]', value: 'long-enough' }])).toEqual(['mqtt.password']);
+    expect(
+      scrubber.addAll([
+        { name: 'mqtt.password', value: 'abc' },
+        { name: 'cameras[0]', value: 'long-enough' },
+      ]),
+    ).toEqual(['mqtt.password']);
     expect(scrubber.scrub('pw1 abc long-enough')).toBe('pw1 abc REDACTED');
   });
 

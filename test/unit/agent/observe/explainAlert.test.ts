@@ -13,12 +13,23 @@ import { ManualClock } from '../../../helpers/manualClock.js';
 const T0 = 1_764_460_000_000;
 
 function loadedConfig(): LoadedSiteConfig {
-  const parsed = parseSiteConfig({ version: 5, site: { id: 'site-a' }, mqtt: { urls: ['mqtt://127.0.0.1:1'] }, cameras: [{ id: 'plaza', source: { url: 'x' } }] });
+  const parsed = parseSiteConfig({
+    version: 5,
+    site: { id: 'site-a' },
+    mqtt: { urls: ['mqtt://127.0.0.1:1'] },
+    cameras: [{ id: 'plaza', source: { url: 'x' } }],
+  });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   return { config: parsed.config, sha256: 'c'.repeat(64), source: '/etc/c5-agent/site.yaml' };
 }
 
-const suppress = (ruleId: string, trackId: number, reason: Decision['reason']): Decision => ({ ruleId, trackId, outcome: 'suppress', reason, values: { score: 0.61 } });
+const suppress = (ruleId: string, trackId: number, reason: Decision['reason']): Decision => ({
+  ruleId,
+  trackId,
+  outcome: 'suppress',
+  reason,
+  values: { score: 0.61 },
+});
 const alertDecision = (trackId: number, state: 'start' | 'end'): Decision => ({
   ruleId: 'centre',
   trackId,
@@ -58,7 +69,7 @@ async function writeTwoRuns(dir: string): Promise<{ start: string; end: string }
 }
 
 describe('explainAlert', () => {
-  it('gives the alert\'s run, config, model, and the earlier decisions on the same rule and track in that run', async () => {
+  it("gives the alert's run, config, model, and the earlier decisions on the same rule and track in that run", async () => {
     const dir = tempAuditDir();
     const { start, end } = await writeTwoRuns(dir);
 

@@ -1,11 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { SupervisorMetrics as AgentDepsMetrics } from '../../../../agent/agent.js';
-import {
-  createAgentMetrics,
-  FRAME_TO_ALERT_BUCKETS,
-  INFERENCE_BUCKETS,
-  modelsLabel,
-} from '../../../../agent/observe/metrics.js';
+import { createAgentMetrics, FRAME_TO_ALERT_BUCKETS, INFERENCE_BUCKETS, modelsLabel } from '../../../../agent/observe/metrics.js';
 
 describe('createAgentMetrics', () => {
   it('registers every README metric under c5_agent_ with process metrics alongside', async () => {
@@ -70,7 +65,11 @@ describe('createAgentMetrics', () => {
     const metrics = createAgentMetrics({ siteId: 'site-a', version: '1.2.3', configVersion: 3, defaultMetrics: false });
     const a = 'a'.repeat(64);
     const b = 'b'.repeat(64);
-    metrics.setModels([{ name: 'yolox-s', sha256: b }, { name: 'yolox-nano', sha256: a }, { name: 'yolox-s', sha256: b }]);
+    metrics.setModels([
+      { name: 'yolox-s', sha256: b },
+      { name: 'yolox-nano', sha256: a },
+      { name: 'yolox-s', sha256: b },
+    ]);
     metrics.setConfigVersion(4);
     const text = await metrics.registry.getSingleMetricAsString('c5_agent_info');
     const series = text.split('\n').filter((line) => line.startsWith('c5_agent_info{'));

@@ -56,7 +56,26 @@ describe('redactUrl', () => {
   });
 
   it('treats credential parameter names case-insensitively and leaves ordinary ones', () => {
-    for (const name of ['user', 'Username', 'login', 'pass', 'PASSWORD', 'passwd', 'pwd', 'loginpas', 'token', 'access_token', 'api_key', 'apikey', 'key', 'secret', 'auth', 'signature', 'sig', 'X-Amz-Signature']) {
+    for (const name of [
+      'user',
+      'Username',
+      'login',
+      'pass',
+      'PASSWORD',
+      'passwd',
+      'pwd',
+      'loginpas',
+      'token',
+      'access_token',
+      'api_key',
+      'apikey',
+      'key',
+      'secret',
+      'auth',
+      'signature',
+      'sig',
+      'X-Amz-Signature',
+    ]) {
       expect(isCredentialParamName(name), name).toBe(true);
     }
     for (const name of ['channel', 'subtype', 'stream', 'resolution', 'fps', '']) expect(isCredentialParamName(name), name).toBe(false);
@@ -99,7 +118,10 @@ describe('redaction time is linear in the input', () => {
     redactUrlsInText(small); // warm up the JIT before measuring
     redactUrl(small);
     for (const redact of [redactUrlsInText, redactUrl]) {
-      const smallMs = Math.max(fastestCpuMs(() => redact(small)), NOISE_FLOOR_MS);
+      const smallMs = Math.max(
+        fastestCpuMs(() => redact(small)),
+        NOISE_FLOOR_MS,
+      );
       const largeMs = fastestCpuMs(() => redact(large));
       // linear: about 10x (seen up to 17x on a shared machine); a quadratic scan would be about 100x
       expect(largeMs / smallMs, `${redact.name}: 100 KB ${smallMs.toFixed(1)} ms, 1 MB ${largeMs.toFixed(1)} ms`).toBeLessThan(30);

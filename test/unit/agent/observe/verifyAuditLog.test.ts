@@ -48,7 +48,7 @@ describe('verifyAuditLog', () => {
     expect(formatVerification(result)).toMatch(/^BROKEN: audit-2026-11-29\.jsonl line 3, seq 3: edited: the record's content does not match its hash\n/);
   });
 
-  it('catches a record rewritten with a fresh hash through the next record\'s prevHash', async () => {
+  it("catches a record rewritten with a fresh hash through the next record's prevHash", async () => {
     const dir = await writeSampleLog(5);
     const { lines, write } = linesOf(dir);
     const forged = { ...(JSON.parse(lines[1]!) as AuditRecord), note: 'nothing happened' };
@@ -69,7 +69,12 @@ describe('verifyAuditLog', () => {
     const { lines, write } = linesOf(dir);
     [lines[1], lines[2]] = [lines[2]!, lines[1]!];
     write(lines);
-    expect(verifyAuditLog(dir).broken).toMatchObject({ line: 2, seq: 3, kind: 'reordered', detail: expect.stringContaining('seq 2 comes later, at audit-2026-11-29.jsonl line 3') });
+    expect(verifyAuditLog(dir).broken).toMatchObject({
+      line: 2,
+      seq: 3,
+      kind: 'reordered',
+      detail: expect.stringContaining('seq 2 comes later, at audit-2026-11-29.jsonl line 3'),
+    });
   });
 
   it('reports a last file cut inside a record as truncated', async () => {

@@ -74,7 +74,8 @@ describe('verifyAgainstCheckpoints', () => {
       line: 4,
       seq: 4,
       kind: 'truncated',
-      detail: 'the log ends at seq 3, but checkpoint centre.jsonl entry 2 (seq 9, signed 2026-11-29T23:59:01.000Z) says the log had reached it: records are missing from the end',
+      detail:
+        'the log ends at seq 3, but checkpoint centre.jsonl entry 2 (seq 9, signed 2026-11-29T23:59:01.000Z) says the log had reached it: records are missing from the end',
     });
   });
 

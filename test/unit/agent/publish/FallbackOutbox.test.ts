@@ -39,7 +39,15 @@ class BreakableOutbox extends MemoryOutbox implements Outbox {
 }
 
 const full = new PublishError('outbox_full', 'outbox /x: cannot store alerts: the disk is full (SQLITE_FULL)');
-const record = (seq: number): OutboxRecord => ({ seq, id: `id-${seq}`, cameraId: 'cam', topic: 't', payload: `{"seq":${seq}}`, createdAt: 1_000 + seq, frameTime: 1_000 });
+const record = (seq: number): OutboxRecord => ({
+  seq,
+  id: `id-${seq}`,
+  cameraId: 'cam',
+  topic: 't',
+  payload: `{"seq":${seq}}`,
+  createdAt: 1_000 + seq,
+  frameTime: 1_000,
+});
 
 function setup(options: { file?: BreakableOutbox; openFails?: PublishError } = {}) {
   const clock = new ManualClock();

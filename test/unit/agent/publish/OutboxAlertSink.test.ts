@@ -20,7 +20,15 @@ describe('OutboxAlertSink', () => {
     const alert = makeAlert({ cameraId: 'gate-2', frameTime: clock.now() - 250 });
     await sink.publish(alert);
     expect(outbox.after(0, 10)).toEqual([
-      { seq: alert.seq, id: alert.id, cameraId: 'gate-2', topic: 'c5/site-a/gate-2/alerts', payload: JSON.stringify(alert), createdAt: clock.now(), frameTime: clock.now() - 250 },
+      {
+        seq: alert.seq,
+        id: alert.id,
+        cameraId: 'gate-2',
+        topic: 'c5/site-a/gate-2/alerts',
+        payload: JSON.stringify(alert),
+        createdAt: clock.now(),
+        frameTime: clock.now() - 250,
+      },
     ]);
     expect(told).toEqual([[]]);
   });
@@ -39,7 +47,7 @@ describe('OutboxAlertSink', () => {
     expect(outbox.after(0, 10).map((record) => record.id)).toEqual([...frameOne, ...frameTwo].map((alert) => alert.id));
   });
 
-  it("with an outbox that flushes off-thread, tells delivery at the commit but resolves only once the flush is done, and rejects if it fails", async () => {
+  it('with an outbox that flushes off-thread, tells delivery at the commit but resolves only once the flush is done, and rejects if it fails', async () => {
     const { outbox } = setup();
     const flushes: { resolve: () => void; reject: (error: Error) => void }[] = [];
     const deferred = { add: outbox.add.bind(outbox), sync: () => new Promise<void>((resolve, reject) => flushes.push({ resolve, reject })) };
@@ -72,7 +80,11 @@ describe('OutboxAlertSink', () => {
 
   it('rejects every alert of a group the outbox could not store, naming the cause', async () => {
     const { told } = setup();
-    const failing = { add: () => { throw new Error('disk on fire'); } };
+    const failing = {
+      add: () => {
+        throw new Error('disk on fire');
+      },
+    };
     const sink = new OutboxAlertSink({ outbox: failing, stored: (drops) => told.push(drops), prefix: 'c5', siteId: 'site-a', clock: new ManualClock(0) });
     const results = await Promise.allSettled([sink.publish(makeAlert()), sink.publish(makeAlert())]);
     expect(results.map((result) => result.status === 'rejected' && (result.reason as Error).message)).toEqual(['disk on fire', 'disk on fire']);
@@ -90,7 +102,10 @@ describe('OutboxAlertSink', () => {
   it('refuses alerts that break the wire contract or belong to another site, before they are stored', async () => {
     const { outbox, sink } = setup();
     await expect(sink.publish({ ...makeAlert(), image: 'base64...' } as never)).rejects.toMatchObject({ code: 'invalid_alert' });
-    await expect(sink.publish(makeAlert({ siteId: 'site-b' }))).rejects.toMatchObject({ code: 'invalid_alert', message: expect.stringContaining('is for site site-b, this agent is site-a') });
+    await expect(sink.publish(makeAlert({ siteId: 'site-b' }))).rejects.toMatchObject({
+      code: 'invalid_alert',
+      message: expect.stringContaining('is for site site-b, this agent is site-a'),
+    });
     expect(outbox.stats().messages).toBe(0);
   });
 
@@ -115,7 +130,12 @@ describe('OutboxAlertSink', () => {
 
 describe('alertProperties', () => {
   it('marks alerts as JSON of schema c5.alert.v1, expiring when the config says', () => {
-    expect(alertProperties(600)).toEqual({ contentType: 'application/json', payloadFormatIndicator: true, userProperties: { schema: 'c5.alert.v1' }, messageExpiryInterval: 600 });
+    expect(alertProperties(600)).toEqual({
+      contentType: 'application/json',
+      payloadFormatIndicator: true,
+      userProperties: { schema: 'c5.alert.v1' },
+      messageExpiryInterval: 600,
+    });
     expect(alertProperties(undefined)).not.toHaveProperty('messageExpiryInterval');
   });
 });

@@ -70,7 +70,15 @@ function setup(options: { window?: number; connected?: boolean } = {}) {
   const store = (cameraId = 'cam-1', frameAgoMs = 40): OutboxRecord => {
     seq += 1;
     const now = clock.now();
-    const record = { seq, id: `id-${seq}`, cameraId, topic: `c5/s/${cameraId}/alerts`, payload: JSON.stringify({ seq }), createdAt: now, frameTime: now - frameAgoMs };
+    const record = {
+      seq,
+      id: `id-${seq}`,
+      cameraId,
+      topic: `c5/s/${cameraId}/alerts`,
+      payload: JSON.stringify({ seq }),
+      createdAt: now,
+      frameTime: now - frameAgoMs,
+    };
     delivery.stored(outbox.add([record]));
     return record;
   };

@@ -81,8 +81,7 @@ describe('SiteStatusTracker', () => {
 
   it('refuses a prefix or site id that cannot be a topic when it is built', () => {
     const clock = new ManualClock(START);
-    const build = (prefix: string, siteId: string) => () =>
-      new SiteStatusTracker({ prefix, siteId, agentVersion: '1', configVersion: 1, clock });
+    const build = (prefix: string, siteId: string) => () => new SiteStatusTracker({ prefix, siteId, agentVersion: '1', configVersion: 1, clock });
     expect(build('c5/#', 'site-a')).toThrow(PublishError);
     expect(build('c5', 'site/a')).toThrow(/site id/);
   });

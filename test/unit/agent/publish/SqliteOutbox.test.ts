@@ -75,7 +75,11 @@ describe('SqliteOutbox', () => {
     outbox.close();
     // After close the closing checkpoint holds everything; a late sync() has nothing to flush.
     await expect(outbox.sync()).resolves.toBeUndefined();
-    expect(open(path).after(0, 10).map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(
+      open(path)
+        .after(0, 10)
+        .map((r) => r.seq),
+    ).toEqual([1, 2, 3]);
   });
 
   it('says which file could not be flushed when the disk refuses', async () => {
@@ -85,7 +89,10 @@ describe('SqliteOutbox', () => {
     // The WAL's name pointed at a device that cannot be flushed (fdatasync: EINVAL), as a broken volume would refuse.
     renameSync(`${path}-wal`, `${path}-wal.moved`);
     symlinkSync('/dev/null', `${path}-wal`);
-    await expect(outbox.sync()).rejects.toMatchObject({ code: 'outbox_io', message: expect.stringMatching(/^outbox .*flush-fails\.sqlite: cannot flush stored alerts to disk: an I\/O error \(EINVAL/) });
+    await expect(outbox.sync()).rejects.toMatchObject({
+      code: 'outbox_io',
+      message: expect.stringMatching(/^outbox .*flush-fails\.sqlite: cannot flush stored alerts to disk: an I\/O error \(EINVAL/),
+    });
     unlinkSync(`${path}-wal`);
     renameSync(`${path}-wal.moved`, `${path}-wal`);
   });
@@ -104,7 +111,9 @@ describe('SqliteOutbox', () => {
       open(path);
     } catch (error) {
       expect(error).toMatchObject({ code: 'outbox_corrupt' });
-      expect((error as Error).message).toMatch(/^outbox .*corrupt\.sqlite: cannot open: the file is not a usable SQLite database; move it aside .*\(SQLITE_NOTADB: /);
+      expect((error as Error).message).toMatch(
+        /^outbox .*corrupt\.sqlite: cannot open: the file is not a usable SQLite database; move it aside .*\(SQLITE_NOTADB: /,
+      );
     }
   });
 
@@ -119,7 +128,9 @@ describe('SqliteOutbox', () => {
   it('names the folder problem when the file cannot be created', () => {
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, '');
-    expect(() => open(join(blocker, 'outbox.sqlite'))).toThrow(expect.objectContaining({ code: expect.stringMatching(/^outbox_/), message: expect.stringContaining('a-file/outbox.sqlite: cannot open') }));
+    expect(() => open(join(blocker, 'outbox.sqlite'))).toThrow(
+      expect.objectContaining({ code: expect.stringMatching(/^outbox_/), message: expect.stringContaining('a-file/outbox.sqlite: cannot open') }),
+    );
   });
 });
 

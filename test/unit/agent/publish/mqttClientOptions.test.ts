@@ -21,9 +21,9 @@ describe('mqttClientOptions', () => {
     expect(options.properties?.maximumPacketSize).toBe(2 * 1024 * 1024 + 8 * 1024);
     // the default maxPushBytes is 1 MiB
     const byDefault = fleetSchema.parse({ trustedKeysFile: '/k.json', stateDir: '/s' }).maxPushBytes;
-    expect(mqttClientOptions({ config, clientId: 'c', connectTimeoutMs: 1, tls: undefined, will, maxIncomingPayloadBytes: byDefault }).properties?.maximumPacketSize).toBe(
-      1024 * 1024 + 8 * 1024,
-    );
+    expect(
+      mqttClientOptions({ config, clientId: 'c', connectTimeoutMs: 1, tls: undefined, will, maxIncomingPayloadBytes: byDefault }).properties?.maximumPacketSize,
+    ).toBe(1024 * 1024 + 8 * 1024);
   });
 
   it('keeps the limit small when the site takes no pushes', () => {

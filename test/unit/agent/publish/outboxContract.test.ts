@@ -17,10 +17,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'c5-outbox-contract-'));
 let files = 0;
 
 type Op =
-  | { kind: 'add'; payloads: string[] }
-  | { kind: 'remove'; picks: number[] }
-  | { kind: 'expire'; age: number }
-  | { kind: 'after'; pick: number; limit: number };
+  { kind: 'add'; payloads: string[] } | { kind: 'remove'; picks: number[] } | { kind: 'expire'; age: number } | { kind: 'after'; pick: number; limit: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), payloads: fc.array(fc.string({ maxLength: 40, unit: 'binary' }), { maxLength: 4 }) }),
@@ -32,7 +29,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 /** What the outboxes must do, written as plainly as possible. */
 class ModelOutbox {
   records: OutboxRecord[] = [];
-  constructor(private readonly maxMessages: number, private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxMessages: number,
+    private readonly maxBytes: number,
+  ) {}
   private bytes(): number {
     return this.records.reduce((sum, record) => sum + Buffer.byteLength(record.payload), 0);
   }
@@ -66,7 +66,9 @@ function run(outbox: Outbox, ops: readonly Op[], limits: { maxMessages: number; 
       model.records = model.records.filter((record) => !seqs.includes(record.seq));
     } else if (op.kind === 'expire') {
       const cutoff = now - op.age;
-      const expected = model.records.filter((record) => record.createdAt < cutoff).map((r) => ({ seq: r.seq, id: r.id, cameraId: r.cameraId, createdAt: r.createdAt, reason: 'max_age' }));
+      const expected = model.records
+        .filter((record) => record.createdAt < cutoff)
+        .map((r) => ({ seq: r.seq, id: r.id, cameraId: r.cameraId, createdAt: r.createdAt, reason: 'max_age' }));
       model.records = model.records.filter((record) => record.createdAt >= cutoff);
       expect([...outbox.expire(cutoff)].sort((a, b) => a.seq - b.seq)).toEqual(expected);
     } else {

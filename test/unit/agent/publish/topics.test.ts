@@ -29,7 +29,7 @@ describe('MQTT topics (README, "MQTT interface")', () => {
     expect(cameraAlertsTopic('city/mx/c5', 'site-a', 'cam-1')).toBe('city/mx/c5/site-a/cam-1/alerts');
   });
 
-  it('bundles a site\'s topics', () => {
+  it("bundles a site's topics", () => {
     const topics = siteTopics('c5', 'north');
     expect(topics.status).toBe('c5/north/status');
     expect(topics.cameraAlerts('gate')).toBe('c5/north/gate/alerts');

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { auditDirFrom, auditSchema, DEFAULT_AUDIT_DIR } from '../../../../pipelines/config/auditSchema.js';
 import { parseSiteConfig } from '../../../../pipelines/config/siteConfig.js';
 
-const site = (extra: Record<string, unknown>) => ({ version: 1, site: { id: 's' }, mqtt: { urls: ['mqtt://127.0.0.1:1'] }, cameras: [{ id: 'c', source: { url: 'x' } }], ...extra });
+const site = (extra: Record<string, unknown>) => ({
+  version: 1,
+  site: { id: 's' },
+  mqtt: { urls: ['mqtt://127.0.0.1:1'] },
+  cameras: [{ id: 'c', source: { url: 'x' } }],
+  ...extra,
+});
 
 describe('audit config', () => {
   it('defaults to a 1 s fsync batch and a 5 min checkpoint, and takes the folder from the config, then C5_AUDIT_DIR, then /var/lib', () => {

@@ -2,11 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../../pipelines/config/siteConfig.js';
 
 function errorsFor(camera: Record<string, unknown>): string[] {
-  const result = parseSiteConfig({ version: 1, site: { id: 'site' }, mqtt: { urls: ['mqtt://127.0.0.1:1883'] }, cameras: [{ id: 'cam', source: { url: 'x' }, ...camera }] });
+  const result = parseSiteConfig({
+    version: 1,
+    site: { id: 'site' },
+    mqtt: { urls: ['mqtt://127.0.0.1:1883'] },
+    cameras: [{ id: 'cam', source: { url: 'x' }, ...camera }],
+  });
   return result.ok ? [] : result.errors;
 }
 
-const zones = [{ id: 'plaza', polygon: [[0, 0], [1, 0], [1, 1]] }];
+const zones = [
+  {
+    id: 'plaza',
+    polygon: [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+    ],
+  },
+];
 const lines = [
   { id: 'a', from: [0, 0.5], to: [1, 0.5] },
   { id: 'b', from: [0.5, 0], to: [0.5, 1] },
@@ -24,7 +38,16 @@ describe('camera cross-checks', () => {
           source: { url: 'x' },
           zones,
           lines,
-          privacyMasks: [{ id: 'window', polygon: [[0, 0], [0.1, 0], [0.1, 0.1]] }],
+          privacyMasks: [
+            {
+              id: 'window',
+              polygon: [
+                [0, 0],
+                [0.1, 0],
+                [0.1, 0.1],
+              ],
+            },
+          ],
           rules: [
             { id: 'p', type: 'object_present', labels: ['car'] },
             { id: 'z', type: 'zone_intrusion', labels: ['person'], zone: 'plaza' },
@@ -38,15 +61,38 @@ describe('camera cross-checks', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const camera = result.config.cameras[0]!;
-    expect(camera.tracker).toEqual({ highScore: 0.5, lowScore: 0.1, newTrackScore: 0.6, matchIou: 0.3, lowMatchIou: 0.5, minHits: 2, predict: true, historyLength: 30 });
-    expect(camera.rules[2]).toMatchObject({ direction: 'in', minDisplacement: 0.02, minBoxArea: 0, maxBoxArea: 1, minTrackAge: 0, cooldownSeconds: 0, updateIntervalSeconds: 10 });
+    expect(camera.tracker).toEqual({
+      highScore: 0.5,
+      lowScore: 0.1,
+      newTrackScore: 0.6,
+      matchIou: 0.3,
+      lowMatchIou: 0.5,
+      minHits: 2,
+      predict: true,
+      historyLength: 30,
+    });
+    expect(camera.rules[2]).toMatchObject({
+      direction: 'in',
+      minDisplacement: 0.02,
+      minBoxArea: 0,
+      maxBoxArea: 1,
+      minTrackAge: 0,
+      cooldownSeconds: 0,
+      updateIntervalSeconds: 10,
+    });
     expect(camera.rules[1]).toMatchObject({ inertia: 2 });
   });
 
   it('names an unknown line and the lines that exist', () => {
-    expect(errorsFor({ lines, rules: [{ id: 'r0', type: 'object_present', labels: ['x'] }, { id: 'r1', type: 'line_crossing', labels: ['person'], line: 'x' }] })).toEqual([
-      'cameras[0].rules[1].line: unknown line "x"; defined lines: a, b',
-    ]);
+    expect(
+      errorsFor({
+        lines,
+        rules: [
+          { id: 'r0', type: 'object_present', labels: ['x'] },
+          { id: 'r1', type: 'line_crossing', labels: ['person'], line: 'x' },
+        ],
+      }),
+    ).toEqual(['cameras[0].rules[1].line: unknown line "x"; defined lines: a, b']);
   });
 
   it('names an unknown zone for every rule type that has one', () => {
@@ -62,7 +108,14 @@ describe('camera cross-checks', () => {
   });
 
   it('rejects duplicate line and mask ids, a line of one point, inverted ranges', () => {
-    const mask = { id: 'm', polygon: [[0, 0], [0.1, 0], [0.1, 0.1]] };
+    const mask = {
+      id: 'm',
+      polygon: [
+        [0, 0],
+        [0.1, 0],
+        [0.1, 0.1],
+      ],
+    };
     const errors = errorsFor({
       lines: [...lines, { id: 'a', from: [0.2, 0.2], to: [0.2, 0.2] }],
       privacyMasks: [mask, mask],
@@ -79,13 +132,28 @@ describe('camera cross-checks', () => {
   });
 
   it('rejects a rule field of another rule type, and a crowding rule without its count', () => {
-    const errors = errorsFor({ zones, rules: [{ id: 'r', type: 'zone_intrusion', labels: ['person'], zone: 'plaza', dwellSeconds: 3 }, { id: 'c', type: 'crowding', labels: ['person'], zone: 'plaza', minDurationSeconds: 1 }] });
+    const errors = errorsFor({
+      zones,
+      rules: [
+        { id: 'r', type: 'zone_intrusion', labels: ['person'], zone: 'plaza', dwellSeconds: 3 },
+        { id: 'c', type: 'crowding', labels: ['person'], zone: 'plaza', minDurationSeconds: 1 },
+      ],
+    });
     expect(errors).toContain('cameras[0].rules[0]: unknown key(s) "dwellSeconds"');
     expect(errors).toContainEqual(expect.stringMatching(/^cameras\[0\]\.rules\[1\]\.minCount: .*\(received nothing\)$/));
   });
 
   it('names a bad schedule field with its path', () => {
-    const errors = errorsFor({ rules: [{ id: 'r', type: 'object_present', labels: ['person'], schedule: { timeZone: 'Mexico/Nowhere', windows: [{ days: ['fri'], start: '22:00', end: '6:00' }] } }] });
+    const errors = errorsFor({
+      rules: [
+        {
+          id: 'r',
+          type: 'object_present',
+          labels: ['person'],
+          schedule: { timeZone: 'Mexico/Nowhere', windows: [{ days: ['fri'], start: '22:00', end: '6:00' }] },
+        },
+      ],
+    });
     expect(errors).toEqual([
       'cameras[0].rules[0].schedule.timeZone: unknown IANA time zone "Mexico/Nowhere" (e.g. America/Mexico_City)',
       'cameras[0].rules[0].schedule.windows[0].end: expected a time "HH:MM" from 00:00 to 24:00 (received "6:00")',

@@ -8,7 +8,16 @@ function camera(id: string, extra: Partial<CameraInput> = {}): CameraInput {
   return {
     id,
     source: { url: `rtsp://10.0.0.1/${id}` },
-    zones: [{ id: 'door', polygon: [[0, 0], [1, 0], [1, 1]] }],
+    zones: [
+      {
+        id: 'door',
+        polygon: [
+          [0, 0],
+          [1, 0],
+          [1, 1],
+        ],
+      },
+    ],
     rules: [{ id: 'people', type: 'zone_intrusion', zone: 'door', labels: ['person'] }],
     ...extra,
   };
@@ -39,7 +48,18 @@ describe('diffSiteConfig', () => {
     const before = site([camera('a'), camera('b')]);
     const after = site([
       camera('a', { source: { url: 'rtsp://10.0.0.9/a' } }),
-      camera('b', { zones: [{ id: 'door', polygon: [[0, 0], [0.5, 0], [0.5, 0.5]] }] }),
+      camera('b', {
+        zones: [
+          {
+            id: 'door',
+            polygon: [
+              [0, 0],
+              [0.5, 0],
+              [0.5, 0.5],
+            ],
+          },
+        ],
+      }),
     ]);
     const diff = diffSiteConfig(before, after);
     expect(diff.restarted).toEqual([{ id: 'a', fields: ['source'] }]);

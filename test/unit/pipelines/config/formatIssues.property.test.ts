@@ -12,7 +12,13 @@ import { cpuTimeRatio } from '../../../helpers/cpuTime.js';
  */
 
 function site(camera: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { version: 1, site: { id: 's' }, mqtt: { urls: ['mqtt://127.0.0.1:1883'] }, cameras: [{ id: 'cam', source: { url: 'rtsp://10.0.0.2/a' }, ...camera }], ...extra };
+  return {
+    version: 1,
+    site: { id: 's' },
+    mqtt: { urls: ['mqtt://127.0.0.1:1883'] },
+    cameras: [{ id: 'cam', source: { url: 'rtsp://10.0.0.2/a' }, ...camera }],
+    ...extra,
+  };
 }
 
 /** A document of about `size` characters, runs of `marker` wherever the author chooses text. */
@@ -39,7 +45,11 @@ describe('site config errors stay short and take linear time to format', () => {
         expect(lines.length).toBeLessThanOrEqual(21);
         for (const line of lines) expect(line.length).toBeLessThan(320);
         expect(lines.join('\n')).not.toContain(marker.repeat(25));
-        const ratio = cpuTimeRatio(() => formatIssues(small!.issues, small!.document), () => formatIssues(large!.issues, large!.document), 9);
+        const ratio = cpuTimeRatio(
+          () => formatIssues(small!.issues, small!.document),
+          () => formatIssues(large!.issues, large!.document),
+          9,
+        );
         expect(ratio).toBeLessThan(20);
       }),
       { numRuns: 2 },

@@ -35,7 +35,10 @@ describe('formatIssues', () => {
   });
 
   it('lists at most MAX_LISTED_ISSUES problems and says how many more there are', () => {
-    const lines = problems(z.array(z.number()), Array.from({ length: 5_000 }, () => 'not a number'));
+    const lines = problems(
+      z.array(z.number()),
+      Array.from({ length: 5_000 }, () => 'not a number'),
+    );
     expect(lines).toHaveLength(MAX_LISTED_ISSUES + 1);
     expect(lines[0]).toBe('[0]: Invalid input: expected number, received string (received "not a number")');
     expect(lines.at(-1)).toBe(`… and ${5_000 - MAX_LISTED_ISSUES} more problems not listed`);
@@ -68,7 +71,12 @@ describe('formatIssues', () => {
   });
 
   it('keeps the site config errors as they were for ordinary mistakes', () => {
-    const result = parseSiteConfig({ version: 1, site: { id: 's' }, mqtt: { urls: ['mqtt://b'] }, cameras: [{ id: 'c', source: { url: 'rtsp://h/a' }, fps: 5 }] });
+    const result = parseSiteConfig({
+      version: 1,
+      site: { id: 's' },
+      mqtt: { urls: ['mqtt://b'] },
+      cameras: [{ id: 'c', source: { url: 'rtsp://h/a' }, fps: 5 }],
+    });
     expect(result).toEqual({ ok: false, errors: ['cameras[0]: unknown key(s) "fps"'] });
   });
 });

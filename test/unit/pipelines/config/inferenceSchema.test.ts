@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INFERENCE_THREAD, DEFAULT_INFERENCE_WORKERS, DEFAULT_SESSION_OPTIONS, inferenceSchema, sessionSettingsFor } from '../../../../pipelines/config/inferenceSchema.js';
+import {
+  DEFAULT_INFERENCE_THREAD,
+  DEFAULT_INFERENCE_WORKERS,
+  DEFAULT_SESSION_OPTIONS,
+  inferenceSchema,
+  sessionSettingsFor,
+} from '../../../../pipelines/config/inferenceSchema.js';
 import { parseSiteConfig } from '../../../../pipelines/config/siteConfig.js';
 
 const site = (extra: Record<string, unknown>) => ({

@@ -20,7 +20,9 @@ describe('mqtt config: sessions, expiry and TLS', () => {
 
   it('needs cert and key together, and TLS URLs when tls is set', () => {
     expect(problems(mqttSchema, { urls: ['mqtts://b'], tls: { cert: '/c.pem' } })).toEqual(['tls.key: a client certificate needs both cert and key']);
-    expect(problems(mqttSchema, { urls: ['mqtts://a', 'mqtt://b'], tls: { ca: '/ca.pem' } })).toEqual(['urls[1]: mqtt.tls is set, so every broker URL must be mqtts:// or wss://']);
+    expect(problems(mqttSchema, { urls: ['mqtts://a', 'mqtt://b'], tls: { ca: '/ca.pem' } })).toEqual([
+      'urls[1]: mqtt.tls is set, so every broker URL must be mqtts:// or wss://',
+    ]);
     expect(problems(mqttSchema, { urls: ['mqtt://b'], sessionExpirySeconds: -1 })[0]).toMatch(/^sessionExpirySeconds: Too small/);
   });
 });

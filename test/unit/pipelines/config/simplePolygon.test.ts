@@ -83,20 +83,85 @@ const toUnit = (points: readonly Grid[]): PolygonPoint[] => points.map(([x, y]) 
 
 describe('polygonProblem', () => {
   it('accepts convex and concave simple polygons', () => {
-    expect(polygonProblem([[0, 0], [1, 0], [1, 1]])).toBeUndefined();
-    expect(polygonProblem([[0.1, 0.55], [0.9, 0.55], [0.95, 0.95], [0.05, 0.95]])).toBeUndefined();
+    expect(
+      polygonProblem([
+        [0, 0],
+        [1, 0],
+        [1, 1],
+      ]),
+    ).toBeUndefined();
+    expect(
+      polygonProblem([
+        [0.1, 0.55],
+        [0.9, 0.55],
+        [0.95, 0.95],
+        [0.05, 0.95],
+      ]),
+    ).toBeUndefined();
     // an L shape, and a square with a point straight on one of its sides
-    expect(polygonProblem([[0, 0], [0.5, 0], [0.5, 0.5], [1, 0.5], [1, 1], [0, 1]])).toBeUndefined();
-    expect(polygonProblem([[0, 0], [0.5, 0], [1, 0], [1, 1], [0, 1]])).toBeUndefined();
+    expect(
+      polygonProblem([
+        [0, 0],
+        [0.5, 0],
+        [0.5, 0.5],
+        [1, 0.5],
+        [1, 1],
+        [0, 1],
+      ]),
+    ).toBeUndefined();
+    expect(
+      polygonProblem([
+        [0, 0],
+        [0.5, 0],
+        [1, 0],
+        [1, 1],
+        [0, 1],
+      ]),
+    ).toBeUndefined();
   });
 
   it('names what is wrong with a degenerate or self-intersecting polygon', () => {
-    expect(polygonProblem([[0, 0], [1, 1], [1, 0], [0, 1]])).toBe('edges 0-1 and 2-3 cross or touch; the polygon must not intersect itself');
-    expect(polygonProblem([[0, 0], [0.5, 0.5], [1, 1]])).toBe('the polygon has no area (its points are collinear)');
-    expect(polygonProblem([[0, 0], [1, 0], [1, 1], [1, 0]])).toBe('point 3 repeats point 1 (1,0); a polygon\'s points must all differ');
-    expect(polygonProblem([[0, 0], [1, 0], [0.5, 0], [0.5, 1]])).toBe('the polygon folds back on itself at point 1');
+    expect(
+      polygonProblem([
+        [0, 0],
+        [1, 1],
+        [1, 0],
+        [0, 1],
+      ]),
+    ).toBe('edges 0-1 and 2-3 cross or touch; the polygon must not intersect itself');
+    expect(
+      polygonProblem([
+        [0, 0],
+        [0.5, 0.5],
+        [1, 1],
+      ]),
+    ).toBe('the polygon has no area (its points are collinear)');
+    expect(
+      polygonProblem([
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [1, 0],
+      ]),
+    ).toBe("point 3 repeats point 1 (1,0); a polygon's points must all differ");
+    expect(
+      polygonProblem([
+        [0, 0],
+        [1, 0],
+        [0.5, 0],
+        [0.5, 1],
+      ]),
+    ).toBe('the polygon folds back on itself at point 1');
     // a vertex touching a non-adjacent edge (no crossing, still not simple)
-    expect(polygonProblem([[0, 0], [1, 0], [1, 1], [0.5, 0], [0, 1]])).toMatch(/cross or touch/);
+    expect(
+      polygonProblem([
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0.5, 0],
+        [0, 1],
+      ]),
+    ).toMatch(/cross or touch/);
   });
 
   it('agrees with an independent brute-force reference on random grid polygons (property)', () => {
@@ -110,7 +175,10 @@ describe('polygonProblem', () => {
   });
 
   it('finds both simple and non-simple polygons among the random ones (the property is not vacuous)', () => {
-    const samples = fc.sample(fc.array(fc.tuple(fc.integer({ min: 0, max: GRID }), fc.integer({ min: 0, max: GRID })), { minLength: 3, maxLength: 6 }), { numRuns: 500, seed: 42 });
+    const samples = fc.sample(fc.array(fc.tuple(fc.integer({ min: 0, max: GRID }), fc.integer({ min: 0, max: GRID })), { minLength: 3, maxLength: 6 }), {
+      numRuns: 500,
+      seed: 42,
+    });
     const simple = samples.filter((points) => referenceIsSimple(points)).length;
     expect(simple).toBeGreaterThan(50);
     expect(simple).toBeLessThan(450);
@@ -129,11 +197,43 @@ describe('zone and mask polygons in a site config', () => {
     const result = parseSiteConfig(
       site(
         [
-          { id: 'bowtie', polygon: [[0, 0], [1, 1], [1, 0], [0, 1]] },
-          { id: 'ok', polygon: [[0, 0], [1, 0], [1, 1]] },
-          { id: 'flat', polygon: [[0, 0], [0.5, 0.5], [1, 1]] },
+          {
+            id: 'bowtie',
+            polygon: [
+              [0, 0],
+              [1, 1],
+              [1, 0],
+              [0, 1],
+            ],
+          },
+          {
+            id: 'ok',
+            polygon: [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+            ],
+          },
+          {
+            id: 'flat',
+            polygon: [
+              [0, 0],
+              [0.5, 0.5],
+              [1, 1],
+            ],
+          },
         ],
-        [{ id: 'spike', polygon: [[0, 0], [1, 0], [0.5, 0], [0.5, 1]] }],
+        [
+          {
+            id: 'spike',
+            polygon: [
+              [0, 0],
+              [1, 0],
+              [0.5, 0],
+              [0.5, 1],
+            ],
+          },
+        ],
       ),
     );
     expect(result.ok).toBe(false);

@@ -24,7 +24,16 @@ function valid(): SiteConfigInput {
         id: 'cam-a',
         source: { url: 'rtsp://10.0.0.2/a', loop: false },
         analyticsFps: 5,
-        zones: [{ id: 'gate', polygon: [[0, 0], [1, 0], [1, 1]] }],
+        zones: [
+          {
+            id: 'gate',
+            polygon: [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+            ],
+          },
+        ],
         rules: [
           { id: 'in-gate', type: 'zone_intrusion', zone: 'gate', labels: ['person'], minScore: 0.5 },
           { id: 'cars', type: 'object_present', labels: ['car'] },
@@ -89,7 +98,10 @@ describe('site config loader, property-based', () => {
   });
 
   it('never throws on arbitrary JSON; yields a config or errors that name a path', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => expectConfigOrPathedErrors(value)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => expectConfigOrPathedErrors(value)),
+      { numRuns: 500 },
+    );
   });
 
   it('never throws on arbitrary mutations of a valid config; yields a config or errors that name a path', () => {

@@ -11,8 +11,22 @@ function base(): SiteConfigInput {
         id: 'cam-1',
         source: { url: 'rtsp://cam/stream' },
         zones: [
-          { id: 'entrance', polygon: [[0, 0], [1, 0], [1, 1]] },
-          { id: 'exit', polygon: [[0, 0], [0.5, 0], [0.5, 0.5]] },
+          {
+            id: 'entrance',
+            polygon: [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+            ],
+          },
+          {
+            id: 'exit',
+            polygon: [
+              [0, 0],
+              [0.5, 0],
+              [0.5, 0.5],
+            ],
+          },
         ],
         rules: [{ id: 'r1', type: 'zone_intrusion', labels: ['person'], zone: 'entrance' }],
       },
@@ -57,7 +71,11 @@ describe('site config schema', () => {
   it('names the path, the problem and the value received', () => {
     const input = base();
     input.cameras[0]!.analyticsFps = -2;
-    input.cameras[0]!.zones![1]!.polygon = [[0, 0], [2, 0], [1, 1]];
+    input.cameras[0]!.zones![1]!.polygon = [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+    ];
     const errors = errorsOf(input);
     expect(errors).toContainEqual(expect.stringMatching(/^cameras\[0\]\.analyticsFps: .*\(received -2\)$/));
     expect(errors).toContainEqual(expect.stringMatching(/^cameras\[0\]\.zones\[1\]\.polygon\[1\]\[0\]: .*\(received 2\)$/));
@@ -67,7 +85,10 @@ describe('site config schema', () => {
     const input = base();
     input.cameras.push({ ...input.cameras[0]! });
     input.cameras[0]!.rules!.push({ id: 'r1', type: 'object_present', labels: ['car'] });
-    input.cameras[0]!.zones![0]!.polygon = [[0, 0], [1, 1]];
+    input.cameras[0]!.zones![0]!.polygon = [
+      [0, 0],
+      [1, 1],
+    ];
     const errors = errorsOf(input);
     expect(errors).toContain('cameras[1].id: duplicate camera id "cam-1"');
     expect(errors).toContain('cameras[0].rules[1].id: duplicate rule id "r1"');

@@ -102,7 +102,10 @@ describe('nms properties', () => {
   it('leaves no two same-class boxes overlapping above the threshold', () => {
     fc.assert(
       fc.property(arbDetections, threshold, (raw, t) => {
-        const kept = nmsDetections(raw.map((r) => det(r.classId, r.score, r.box)), t);
+        const kept = nmsDetections(
+          raw.map((r) => det(r.classId, r.score, r.box)),
+          t,
+        );
         for (let i = 0; i < kept.length; i++) {
           for (let j = i + 1; j < kept.length; j++) {
             if (kept[i]!.classId === kept[j]!.classId) expect(iou(kept[i]!.box, kept[j]!.box)).toBeLessThanOrEqual(t);

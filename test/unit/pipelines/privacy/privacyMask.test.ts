@@ -9,7 +9,12 @@ import type { Detection, Frame, Letterbox, Point } from '../../../../pipelines/t
 const PAD = 114;
 
 /** Reference: every pixel centre mapped to source coordinates and tested on its own. */
-function referenceCovered(masks: readonly MaskPolygon[], letterbox: Letterbox & { scaledWidth: number; scaledHeight: number }, width: number, height: number): Uint8Array {
+function referenceCovered(
+  masks: readonly MaskPolygon[],
+  letterbox: Letterbox & { scaledWidth: number; scaledHeight: number },
+  width: number,
+  height: number,
+): Uint8Array {
   const covered = new Uint8Array(width * height);
   const sx = letterbox.scale * letterbox.sourceWidth;
   const sy = letterbox.scale * letterbox.sourceHeight;
@@ -58,7 +63,15 @@ describe('privacy mask raster', () => {
     // 768x576 into 416x416: the image is 416x312, rows 312.. are padding
     const letterbox = computeLetterbox(768, 576, 416, 416);
     const frame = frameOf(416, 416, letterbox);
-    const topLeftQuarter: MaskPolygon = { id: 'q', polygon: [[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]] };
+    const topLeftQuarter: MaskPolygon = {
+      id: 'q',
+      polygon: [
+        [0, 0],
+        [0.5, 0],
+        [0.5, 0.5],
+        [0, 0.5],
+      ],
+    };
     const raster = rasteriseMasks([topLeftQuarter], letterbox, 416, 416);
     fillMaskedPixels(frame.pixels, raster, PAD);
     const at = (x: number, y: number): number[] => [...frame.pixels.subarray((y * 416 + x) * 3, (y * 416 + x) * 3 + 3)];
@@ -72,13 +85,29 @@ describe('privacy mask raster', () => {
 
   it('blanks a mask over the whole frame without touching the padding rows', () => {
     const letterbox = computeLetterbox(768, 576, 416, 416);
-    const all: MaskPolygon = { id: 'all', polygon: [[-0.1, -0.1], [1.1, -0.1], [1.1, 1.1], [-0.1, 1.1]] };
+    const all: MaskPolygon = {
+      id: 'all',
+      polygon: [
+        [-0.1, -0.1],
+        [1.1, -0.1],
+        [1.1, 1.1],
+        [-0.1, 1.1],
+      ],
+    };
     expect(rasteriseMasks([all], letterbox, 416, 416).maskedPixels).toBe(416 * 312);
   });
 });
 
 describe('PrivacyMasker', () => {
-  const window: MaskPolygon = { id: 'window', polygon: [[0.6, 0.1], [0.9, 0.1], [0.9, 0.4], [0.6, 0.4]] };
+  const window: MaskPolygon = {
+    id: 'window',
+    polygon: [
+      [0.6, 0.1],
+      [0.9, 0.1],
+      [0.9, 0.4],
+      [0.6, 0.4],
+    ],
+  };
 
   it('rasterises once per letterbox, not once per frame', () => {
     const masker = new PrivacyMasker([window], PAD);

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { Point } from '../../../../pipelines/types.js';
 import { brief, policyCamera, PolicyScene, type ObjectSpec } from '../../../helpers/policyScene.js';
 
-const zones = [{ id: 'plaza', polygon: [[0.2, 0.2], [0.8, 0.2], [0.8, 0.8], [0.2, 0.8]] }];
+const zones = [
+  {
+    id: 'plaza',
+    polygon: [
+      [0.2, 0.2],
+      [0.8, 0.2],
+      [0.8, 0.8],
+      [0.2, 0.8],
+    ],
+  },
+];
 const spot = (i: number): Point => [0.3 + 0.05 * i, 0.5];
 const people = (n: number, first = 1): ObjectSpec[] => Array.from({ length: n }, (_, i) => ({ id: first + i, at: spot(i) }));
 
@@ -42,19 +52,26 @@ describe('crowding', () => {
   });
 
   it.each([
-    { name: 'a crowd that lasts just under the duration is never reported', frames: [people(3), people(3), people(3), people(3), people(3), people(1), people(1)], expected: ['0: crowd#- suppress crowd_too_short', '6: crowd#- suppress crowd_too_small'] },
-    { name: 'one frame below the count (a missed person) does not end or restart it', frames: [...Array(6).fill(people(3)), people(2), people(3), people(3)], expected: ['0: crowd#- suppress crowd_too_short', '5: crowd#- start matched'] },
+    {
+      name: 'a crowd that lasts just under the duration is never reported',
+      frames: [people(3), people(3), people(3), people(3), people(3), people(1), people(1)],
+      expected: ['0: crowd#- suppress crowd_too_short', '6: crowd#- suppress crowd_too_small'],
+    },
+    {
+      name: 'one frame below the count (a missed person) does not end or restart it',
+      frames: [...Array(6).fill(people(3)), people(2), people(3), people(3)],
+      expected: ['0: crowd#- suppress crowd_too_short', '5: crowd#- start matched'],
+    },
     {
       name: 'people outside the zone, of other labels, or unsure do not count',
-      frames: Array(8).fill([
-        ...people(2),
-        { id: 10, at: [0.9, 0.9] },
-        { id: 11, at: spot(3), label: 'dog' },
-        { id: 12, at: spot(4), score: 0.2 },
-      ]),
+      frames: Array(8).fill([...people(2), { id: 10, at: [0.9, 0.9] }, { id: 11, at: spot(3), label: 'dog' }, { id: 12, at: spot(4), score: 0.2 }]),
       expected: ['0: crowd#- suppress crowd_too_small'],
     },
-    { name: 'a coasting member still counts', frames: [...Array(6).fill(people(3)), [...people(2), { id: 3, at: spot(2), coasting: true }]], expected: ['0: crowd#- suppress crowd_too_short', '5: crowd#- start matched'] },
+    {
+      name: 'a coasting member still counts',
+      frames: [...Array(6).fill(people(3)), [...people(2), { id: 3, at: spot(2), coasting: true }]],
+      expected: ['0: crowd#- suppress crowd_too_short', '5: crowd#- start matched'],
+    },
   ])('$name', ({ frames, expected }) => {
     const s = scene();
     for (const objects of frames) s.step(objects as ObjectSpec[]);

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { Point } from '../../../../pipelines/types.js';
 import { policyCamera, PolicyScene } from '../../../helpers/policyScene.js';
 
-const zones = [{ id: 'atm', polygon: [[0.4, 0.4], [0.8, 0.4], [0.8, 0.8], [0.4, 0.8]] }];
+const zones = [
+  {
+    id: 'atm',
+    polygon: [
+      [0.4, 0.4],
+      [0.8, 0.4],
+      [0.8, 0.8],
+      [0.4, 0.8],
+    ],
+  },
+];
 const IN: Point = [0.6, 0.6];
 const OUT: Point = [0.2, 0.6];
 
@@ -23,9 +33,21 @@ function dwell(s: PolicyScene, inside: number): void {
 
 describe('loitering', () => {
   it.each([
-    { name: 'dwell just under T (2.8 s) never alerts', inside: 15, expected: ['0: r#1 suppress outside_zone', '1: r#1 suppress dwell_too_short', '16: r#1 suppress outside_zone'] },
-    { name: 'dwell of exactly T (3.0 s) alerts on the frame it is reached', inside: 16, expected: ['0: r#1 suppress outside_zone', '1: r#1 suppress dwell_too_short', '16: r#1 start matched', '17: r#1 end left_zone'] },
-    { name: 'dwell just over T (3.2 s) alerts once and ends on leaving', inside: 17, expected: ['0: r#1 suppress outside_zone', '1: r#1 suppress dwell_too_short', '16: r#1 start matched', '18: r#1 end left_zone'] },
+    {
+      name: 'dwell just under T (2.8 s) never alerts',
+      inside: 15,
+      expected: ['0: r#1 suppress outside_zone', '1: r#1 suppress dwell_too_short', '16: r#1 suppress outside_zone'],
+    },
+    {
+      name: 'dwell of exactly T (3.0 s) alerts on the frame it is reached',
+      inside: 16,
+      expected: ['0: r#1 suppress outside_zone', '1: r#1 suppress dwell_too_short', '16: r#1 start matched', '17: r#1 end left_zone'],
+    },
+    {
+      name: 'dwell just over T (3.2 s) alerts once and ends on leaving',
+      inside: 17,
+      expected: ['0: r#1 suppress outside_zone', '1: r#1 suppress dwell_too_short', '16: r#1 start matched', '18: r#1 end left_zone'],
+    },
   ])('$name', ({ inside, expected }) => {
     const s = scene();
     dwell(s, inside);

@@ -41,7 +41,13 @@ describe('Schedule', () => {
   });
 
   it('rejects an unknown time zone, an empty window and a bad time with the field named', () => {
-    const result = scheduleSchema.safeParse({ timeZone: 'Mars/Olympus', windows: [{ start: '10:00', end: '10:00' }, { start: '25:00', end: '01:00' }] });
+    const result = scheduleSchema.safeParse({
+      timeZone: 'Mars/Olympus',
+      windows: [
+        { start: '10:00', end: '10:00' },
+        { start: '25:00', end: '01:00' },
+      ],
+    });
     expect(result.success).toBe(false);
     const issues = result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     expect(issues).toEqual(

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { policyCamera, PolicyScene, type ObjectSpec } from '../../../helpers/policyScene.js';
 
-const zones = [{ id: 'lobby', polygon: [[0.4, 0.4], [0.8, 0.4], [0.8, 0.8], [0.4, 0.8]] }];
+const zones = [
+  {
+    id: 'lobby',
+    polygon: [
+      [0.4, 0.4],
+      [0.8, 0.4],
+      [0.8, 0.8],
+      [0.4, 0.8],
+    ],
+  },
+];
 const IN: ObjectSpec['at'] = [0.6, 0.6];
 const OUT: ObjectSpec['at'] = [0.2, 0.6];
 const EDGE_IN: ObjectSpec['at'] = [0.41, 0.6];

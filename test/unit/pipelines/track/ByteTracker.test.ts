@@ -121,15 +121,25 @@ describe('ByteTracker', () => {
 
 describe('ByteTracker properties', () => {
   const box = fc
-    .tuple(fc.double({ min: 0, max: 0.8, noNaN: true }), fc.double({ min: 0, max: 0.8, noNaN: true }), fc.double({ min: 0.02, max: 0.2, noNaN: true }), fc.double({ min: 0.02, max: 0.2, noNaN: true }))
+    .tuple(
+      fc.double({ min: 0, max: 0.8, noNaN: true }),
+      fc.double({ min: 0, max: 0.8, noNaN: true }),
+      fc.double({ min: 0.02, max: 0.2, noNaN: true }),
+      fc.double({ min: 0.02, max: 0.2, noNaN: true }),
+    )
     .map(([x, y, w, h]): Box => [x, y, x + w, y + h]);
-  const detection = fc.record({
-    box,
-    score: fc.double({ min: 0, max: 1, noNaN: true }),
-    classId: fc.constantFrom(0, 2),
-  }).map(({ box: b, score, classId }): Detection => ({ label: classId === 0 ? 'person' : 'car', classId, score, box: b }));
+  const detection = fc
+    .record({
+      box,
+      score: fc.double({ min: 0, max: 1, noNaN: true }),
+      classId: fc.constantFrom(0, 2),
+    })
+    .map(({ box: b, score, classId }): Detection => ({ label: classId === 0 ? 'person' : 'car', classId, score, box: b }));
   // A frame is either fresh random boxes or the previous frame's boxes jittered, so tracks both live long and churn.
-  const frames = fc.array(fc.tuple(fc.array(detection, { maxLength: 8 }), fc.boolean(), fc.double({ min: -0.02, max: 0.02, noNaN: true })), { minLength: 1, maxLength: 40 });
+  const frames = fc.array(fc.tuple(fc.array(detection, { maxLength: 8 }), fc.boolean(), fc.double({ min: -0.02, max: 0.02, noNaN: true })), {
+    minLength: 1,
+    maxLength: 40,
+  });
   const options = fc.record({
     minHits: fc.integer({ min: 1, max: 3 }),
     maxMisses: fc.integer({ min: 0, max: 4 }),
@@ -144,9 +154,7 @@ describe('ByteTracker properties', () => {
         let previous: Detection[] = [];
         const seen = new Set<number>();
         sequence.forEach(([fresh, repeat, jitter], i) => {
-          const detections = repeat
-            ? previous.map((d) => ({ ...d, box: d.box.map((v) => v + jitter) as unknown as Box }))
-            : fresh;
+          const detections = repeat ? previous.map((d) => ({ ...d, box: d.box.map((v) => v + jitter) as unknown as Box })) : fresh;
           previous = detections;
           const { active, ended: justEnded } = tracker.update(detections, i * 200);
           const ids = active.map((t) => t.id);

@@ -27,7 +27,18 @@ function bruteForce(cost: number[][], maxCost: number): { pairs: number; total: 
 describe('linearAssignment', () => {
   it('finds the optimum where greedy matching would not', () => {
     // greedy takes (0,0) = 0.1 first and is left with (1,1) = 0.9; the optimum is 0.2 + 0.2
-    expect(linearAssignment([[0.1, 0.2], [0.2, 0.9]], 1)).toEqual([[0, 1], [1, 0]]);
+    expect(
+      linearAssignment(
+        [
+          [0.1, 0.2],
+          [0.2, 0.9],
+        ],
+        1,
+      ),
+    ).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   it('never returns a forbidden pair and handles empty and rectangular inputs', () => {
@@ -40,10 +51,13 @@ describe('linearAssignment', () => {
   it('matches brute force on random small matrices (most allowed pairs, then least cost)', () => {
     const matrix = fc.integer({ min: 1, max: 5 }).chain((rows) =>
       fc.integer({ min: 1, max: 5 }).chain((columns) =>
-        fc.array(fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(Number.POSITIVE_INFINITY)), { minLength: columns, maxLength: columns }), {
-          minLength: rows,
-          maxLength: rows,
-        }),
+        fc.array(
+          fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(Number.POSITIVE_INFINITY)), { minLength: columns, maxLength: columns }),
+          {
+            minLength: rows,
+            maxLength: rows,
+          },
+        ),
       ),
     );
     fc.assert(

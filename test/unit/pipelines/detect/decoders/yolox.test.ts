@@ -130,9 +130,7 @@ describe('YOLOX decoder', () => {
   });
 
   it('rejects an output of the wrong size', () => {
-    expect(() => createDecoder('yolox', spec).decode(new Float32Array(10), letterbox, options)).toThrow(
-      /expected 3549 x 85/,
-    );
+    expect(() => createDecoder('yolox', spec).decode(new Float32Array(10), letterbox, options)).toThrow(/expected 3549 x 85/);
   });
 
   it('rejects labels that do not match the class count, and strides that do not divide the input', () => {
