@@ -9,7 +9,7 @@ import { PrivacyMasker } from '../pipelines/privacy/PrivacyMasker.js';
 import { MotionGate } from '../pipelines/motion/MotionGate.js';
 import type { Clock, Timer } from './clock.js';
 import { InferenceScheduler, type InferenceLane, type InferenceResult } from './inference/InferenceScheduler.js';
-import type { DecisionRecorder } from './observe/DecisionRecorder.js';
+import type { DecisionRecorder } from './audit/DecisionRecorder.js';
 import type { Logger } from './observe/logger.js';
 import { RateLimitedLog } from './observe/RateLimitedLog.js';
 import type { AlertOutcome, FrameOutcome, Stage } from './observe/metrics.js';

@@ -10,7 +10,7 @@ import { CameraPipeline, type CameraPipelineDeps, type PipelineMetrics } from '.
 import type { Clock } from './clock.js';
 import { InferenceScheduler } from './inference/InferenceScheduler.js';
 import type { LoadedSiteConfig } from './config/loadSiteConfig.js';
-import type { AgentRecorder } from './observe/DecisionRecorder.js';
+import type { AgentRecorder } from './audit/DecisionRecorder.js';
 import type { Logger } from './observe/logger.js';
 
 /** What the supervisor records into; the agent's prom-client metrics satisfy it. */

@@ -9,7 +9,7 @@ import { generateKeys, looksLikeEnvelope, signConfigFile, validateEnvelopeFile }
 import { runDemo } from './demo/runDemo.js';
 import { defaultCacheDir, loadModelRegistry, packageRoot } from './inference/modelFiles.js';
 import { pullModel } from './inference/pullModel.js';
-import { auditCommand } from './observe/auditCommand.js';
+import { auditCommand } from './audit/auditCommand.js';
 import { replayCommand } from './replay/replayCommand.js';
 import { createRootLogger, type Logger } from './observe/logger.js';
 import { SecretScrubber } from './observe/SecretScrubber.js';

@@ -1,7 +1,7 @@
 import { toError } from '../../pipelines/errors.js';
 import type { Clock } from '../clock.js';
 import type { LoadedSiteConfig } from '../config/loadSiteConfig.js';
-import type { AuditAppender } from '../observe/DecisionRecorder.js';
+import type { AuditAppender } from '../audit/DecisionRecorder.js';
 import type { Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import { configPushTopic, configStateTopic } from '../publish/topics.js';

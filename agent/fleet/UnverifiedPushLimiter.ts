@@ -1,6 +1,6 @@
 import type { Counter } from 'prom-client';
 import type { Clock, Timer } from '../clock.js';
-import type { AuditEntry } from '../observe/auditRecord.js';
+import type { AuditEntry } from '../audit/auditRecord.js';
 import type { Logger } from '../observe/logger.js';
 import { UNVERIFIED_REASONS, type UnverifiedReason, type UnverifiedRejection } from './checkPush.js';
 import type { PushOrigin } from './configState.js';

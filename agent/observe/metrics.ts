@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { AUDIT_FAILURE_REASONS } from './AuditLog.js';
+import { AUDIT_FAILURE_REASONS } from '../audit/AuditLog.js';
 
 /**
  * Every metric the agent exports (README, "Metrics"). Base units (seconds), `_total` on

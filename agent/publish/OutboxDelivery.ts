@@ -1,6 +1,6 @@
 import { PublishError, toError } from '../../pipelines/errors.js';
 import type { Clock, Timer } from '../clock.js';
-import type { AuditEntry } from '../observe/auditRecord.js';
+import type { AuditEntry } from '../audit/auditRecord.js';
 import type { Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import type { MqttLink, PublishProperties } from './MqttLink.js';

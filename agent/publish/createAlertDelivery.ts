@@ -1,7 +1,7 @@
 import { outboxPathFrom } from '../../pipelines/config/outboxSchema.js';
 import type { SiteConfig } from '../../pipelines/config/siteConfig.js';
 import type { Clock } from '../clock.js';
-import type { AuditEntry } from '../observe/auditRecord.js';
+import type { AuditEntry } from '../audit/auditRecord.js';
 import type { Logger } from '../observe/logger.js';
 import type { SecretScrubber } from '../observe/SecretScrubber.js';
 import type { AgentMetrics } from '../observe/metrics.js';

@@ -1,9 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Alert } from '../../pipelines/alerts.js';
 import type { Decision, Frame } from '../../pipelines/types.js';
-import { canonicalJson } from '../observe/canonicalJson.js';
-import type { AgentRecorder } from '../observe/DecisionRecorder.js';
-import type { AuditRef } from '../observe/auditRecord.js';
+import { canonicalJson } from '../audit/canonicalJson.js';
+import type { AgentRecorder } from '../audit/DecisionRecorder.js';
+import type { AuditRef } from '../audit/auditRecord.js';
 
 /**
  * Replay's recorder: one canonical JSON line per decision, `{frame, time, camera, decision}`,

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKPOINT_FILE } from '../../agent/observe/auditFiles.js';
-import { GENESIS, sealRecord, type AuditEntry, type AuditRecord, type AuditRef } from '../../agent/observe/auditRecord.js';
+import { CHECKPOINT_FILE } from '../../agent/audit/auditFiles.js';
+import { GENESIS, sealRecord, type AuditEntry, type AuditRecord, type AuditRef } from '../../agent/audit/auditRecord.js';
 import { startAgentProcess, type AgentProcess } from '../helpers/agentProcess.js';
 import { createAgentSite, type AgentSite } from '../helpers/agentSite.js';
 import { auditFiles } from '../helpers/auditLog.js';

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../agent/clock.js';
-import { AuditLog } from '../../agent/observe/AuditLog.js';
-import type { AuditRecord } from '../../agent/observe/auditRecord.js';
+import { AuditLog } from '../../agent/audit/AuditLog.js';
+import type { AuditRecord } from '../../agent/audit/auditRecord.js';
 import { createRootLogger, type Logger } from '../../agent/observe/logger.js';
 import { ManualClock } from './manualClock.js';
 

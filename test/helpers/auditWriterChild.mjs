@@ -2,7 +2,7 @@
 // built code (dist/). argv: DIR. Prints "ready" once records are flowing and fsync batches run.
 import { setImmediate as yieldToTimers } from 'node:timers/promises';
 import { systemClock } from '../../dist/agent/clock.js';
-import { AuditLog } from '../../dist/agent/observe/AuditLog.js';
+import { AuditLog } from '../../dist/agent/audit/AuditLog.js';
 import { createRootLogger } from '../../dist/agent/observe/logger.js';
 
 const log = AuditLog.open({ dir: process.argv[2], fsyncIntervalMs: 20, clock: systemClock, logger: createRootLogger({ level: 'silent' }) });

@@ -7,7 +7,7 @@ import type { ConfigState } from '../../agent/fleet/configState.js';
 import { FleetManager } from '../../agent/fleet/FleetManager.js';
 import { FleetStateStore } from '../../agent/fleet/FleetStateStore.js';
 import { parseConfigBytes } from '../../agent/fleet/parseConfigBytes.js';
-import type { AuditEntry } from '../../agent/observe/auditRecord.js';
+import type { AuditEntry } from '../../agent/audit/auditRecord.js';
 import { createRootLogger } from '../../agent/observe/logger.js';
 import { createAgentMetrics, type AgentMetrics } from '../../agent/observe/metrics.js';
 import type { PublishOptions } from '../../agent/publish/MqttLink.js';

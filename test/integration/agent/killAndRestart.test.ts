@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../../agent/observe/auditRecord.js';
+import type { AuditRecord } from '../../../agent/audit/auditRecord.js';
 import type { Alert } from '../../../pipelines/alerts.js';
 import { startAgentProcess, type AgentProcess } from '../../helpers/agentProcess.js';
 import { createAgentSite, type AgentSite } from '../../helpers/agentSite.js';

@@ -1,8 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditCheckpoints } from '../../../agent/observe/AuditCheckpoints.js';
-import { loadOrCreateCheckpointKey } from '../../../agent/observe/checkpointKey.js';
+import { AuditCheckpoints } from '../../../agent/audit/AuditCheckpoints.js';
+import { loadOrCreateCheckpointKey } from '../../../agent/audit/checkpointKey.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { auditFiles, LATE_EVENING, openTestLog, tempAuditDir } from '../../helpers/auditLog.js';
 import { ManualClock } from '../../helpers/manualClock.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UnverifiedReason } from '../../../../agent/fleet/checkPush.js';
 import { UNVERIFIED_REPORT_INTERVAL_MS, UnverifiedPushLimiter } from '../../../../agent/fleet/UnverifiedPushLimiter.js';
-import type { AuditEntry } from '../../../../agent/observe/auditRecord.js';
+import type { AuditEntry } from '../../../../agent/audit/auditRecord.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../../agent/observe/metrics.js';
 import { ManualClock } from '../../../helpers/manualClock.js';

@@ -2,8 +2,8 @@ import { createHash, createPrivateKey, createPublicKey, verify } from 'node:cryp
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkAuditCheckpointSignature, signAuditCheckpoint } from '../../../../agent/observe/auditCheckpointSignature.js';
-import { loadOrCreateCheckpointKey } from '../../../../agent/observe/checkpointKey.js';
+import { checkAuditCheckpointSignature, signAuditCheckpoint } from '../../../../agent/audit/auditCheckpointSignature.js';
+import { loadOrCreateCheckpointKey } from '../../../../agent/audit/checkpointKey.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { auditCheckpointSchema, type AuditCheckpoint } from '../../../../pipelines/auditCheckpoint.js';
 import { tempAuditDir } from '../../../helpers/auditLog.js';

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHECKPOINT_FILE } from '../../../../agent/observe/auditFiles.js';
-import { AuditLog } from '../../../../agent/observe/AuditLog.js';
+import { CHECKPOINT_FILE } from '../../../../agent/audit/auditFiles.js';
+import { AuditLog } from '../../../../agent/audit/AuditLog.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../../agent/observe/metrics.js';
-import { withAuditHealth } from '../../../../agent/observe/openAgentAuditLog.js';
-import { GENESIS_HASH } from '../../../../agent/observe/auditRecord.js';
-import { verifyAuditLog } from '../../../../agent/observe/verifyAuditLog.js';
+import { withAuditHealth } from '../../../../agent/audit/openAgentAuditLog.js';
+import { GENESIS_HASH } from '../../../../agent/audit/auditRecord.js';
+import { verifyAuditLog } from '../../../../agent/audit/verifyAuditLog.js';
 import { auditFiles, failureCounts, LATE_EVENING, openTestLog, readRecords, tempAuditDir, writeSampleLog } from '../../../helpers/auditLog.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadOrCreateCheckpointKey } from '../../../../agent/observe/checkpointKey.js';
+import { loadOrCreateCheckpointKey } from '../../../../agent/audit/checkpointKey.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { checkpointKeyFileFrom } from '../../../../pipelines/config/auditSchema.js';
 import { tempAuditDir } from '../../../helpers/auditLog.js';

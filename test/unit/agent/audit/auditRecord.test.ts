@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectedHash, GENESIS, parseAuditLine, sealRecord } from '../../../../agent/observe/auditRecord.js';
-import { canonicalJson } from '../../../../agent/observe/canonicalJson.js';
+import { expectedHash, GENESIS, parseAuditLine, sealRecord } from '../../../../agent/audit/auditRecord.js';
+import { canonicalJson } from '../../../../agent/audit/canonicalJson.js';
 
 const RESERVED = new Set(['seq', 'time', 'prevHash', 'hash', 'type']);
 

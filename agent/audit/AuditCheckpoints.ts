@@ -5,7 +5,7 @@ import type { MessagePublisher, PublishOptions } from '../MessagePublisher.js';
 import { signAuditCheckpoint } from './auditCheckpointSignature.js';
 import type { AuditRef } from './auditRecord.js';
 import type { CheckpointKey } from './checkpointKey.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observe/logger.js';
 
 export interface AuditCheckpointsDeps {
   /** the audit log's newest record (AuditLog.last) */

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signAuditCheckpoint } from '../../../../agent/observe/auditCheckpointSignature.js';
-import { loadOrCreateCheckpointKey, type CheckpointKey } from '../../../../agent/observe/checkpointKey.js';
+import { signAuditCheckpoint } from '../../../../agent/audit/auditCheckpointSignature.js';
+import { loadOrCreateCheckpointKey, type CheckpointKey } from '../../../../agent/audit/checkpointKey.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
-import { readCheckpointsFile, type StoredCheckpoint } from '../../../../agent/observe/readCheckpointsFile.js';
-import { verifyAgainstCheckpoints } from '../../../../agent/observe/verifyCheckpoints.js';
-import { formatVerification } from '../../../../agent/observe/verifyAuditLog.js';
+import { readCheckpointsFile, type StoredCheckpoint } from '../../../../agent/audit/readCheckpointsFile.js';
+import { verifyAgainstCheckpoints } from '../../../../agent/audit/verifyCheckpoints.js';
+import { formatVerification } from '../../../../agent/audit/verifyAuditLog.js';
 import type { AuditCheckpoint } from '../../../../pipelines/auditCheckpoint.js';
 import { auditFiles, LATE_EVENING, readRecords, tempAuditDir, writeSampleLog } from '../../../helpers/auditLog.js';
 import { ManualClock } from '../../../helpers/manualClock.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuditCheckpoints } from '../../../../agent/observe/AuditCheckpoints.js';
-import { checkAuditCheckpointSignature } from '../../../../agent/observe/auditCheckpointSignature.js';
-import type { AuditLog } from '../../../../agent/observe/AuditLog.js';
-import { loadOrCreateCheckpointKey } from '../../../../agent/observe/checkpointKey.js';
+import { AuditCheckpoints } from '../../../../agent/audit/AuditCheckpoints.js';
+import { checkAuditCheckpointSignature } from '../../../../agent/audit/auditCheckpointSignature.js';
+import type { AuditLog } from '../../../../agent/audit/AuditLog.js';
+import { loadOrCreateCheckpointKey } from '../../../../agent/audit/checkpointKey.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import type { PublishOptions } from '../../../../agent/publish/MqttLink.js';
 import { auditCheckpointSchema, type AuditCheckpoint } from '../../../../pipelines/auditCheckpoint.js';

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { ObserveError, toError } from '../../pipelines/errors.js';
 import { readBoundedFile } from '../config/readBoundedFile.js';
 import { fingerprintOf, generateSigningKey, readPrivateKey } from '../fleet/signing.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observe/logger.js';
 
 /**
  * The box's own Ed25519 key for audit checkpoints. Made on first start, kept afterwards: every

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectedHash, type AuditRecord } from '../../../../agent/observe/auditRecord.js';
-import { canonicalJson } from '../../../../agent/observe/canonicalJson.js';
-import { formatVerification, verifyAuditLog } from '../../../../agent/observe/verifyAuditLog.js';
+import { expectedHash, type AuditRecord } from '../../../../agent/audit/auditRecord.js';
+import { canonicalJson } from '../../../../agent/audit/canonicalJson.js';
+import { formatVerification, verifyAuditLog } from '../../../../agent/audit/verifyAuditLog.js';
 import { auditFiles, LATE_EVENING, openTestLog, tempAuditDir, writeSampleLog } from '../../../helpers/auditLog.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 

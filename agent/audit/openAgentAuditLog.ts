@@ -3,9 +3,9 @@ import type { Clock } from '../clock.js';
 import type { LoadedSiteConfig } from '../config/loadSiteConfig.js';
 import { agentStartedEntry, configAppliedEntry } from './auditEntries.js';
 import { AuditLog, type AuditMetrics } from './AuditLog.js';
-import type { Readiness } from './HttpServer.js';
-import type { Logger } from './logger.js';
-import type { SecretScrubber } from './SecretScrubber.js';
+import type { Readiness } from '../observe/HttpServer.js';
+import type { Logger } from '../observe/logger.js';
+import type { SecretScrubber } from '../observe/SecretScrubber.js';
 
 export interface OpenAgentAuditLogOptions {
   readonly loaded: LoadedSiteConfig;

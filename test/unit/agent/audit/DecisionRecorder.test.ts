@@ -1,9 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { CameraPipeline } from '../../../../agent/CameraPipeline.js';
-import { AuditRecorder } from '../../../../agent/observe/DecisionRecorder.js';
+import { AuditRecorder } from '../../../../agent/audit/DecisionRecorder.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
-import { verifyAuditLog } from '../../../../agent/observe/verifyAuditLog.js';
+import { verifyAuditLog } from '../../../../agent/audit/verifyAuditLog.js';
 import { alertSchema } from '../../../../pipelines/alerts.js';
 import type { Policy, Tracker } from '../../../../pipelines/stages.js';
 import type { Decision, Track } from '../../../../pipelines/types.js';

@@ -6,7 +6,7 @@ import { auditCheckpointTopic } from '../publish/topics.js';
 import { AuditCheckpoints, type AuditCheckpointsDeps } from './AuditCheckpoints.js';
 import type { AuditLog } from './AuditLog.js';
 import { loadOrCreateCheckpointKey, type CheckpointKey } from './checkpointKey.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observe/logger.js';
 
 export interface OpenAuditCheckpointsOptions {
   readonly config: SiteConfig;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../../../agent/observe/canonicalJson.js';
+import { canonicalJson } from '../../../../agent/audit/canonicalJson.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth, writes no whitespace and leaves out undefined fields', () => {

@@ -6,8 +6,8 @@ import { ObserveError, toError } from '../../pipelines/errors.js';
 import type { Clock, Timer } from '../clock.js';
 import { auditFileName, dayOfFile, readCheckpoint, utcDay, writeCheckpoint } from './auditFiles.js';
 import { GENESIS, sealRecord, type AuditEntry, type AuditRef } from './auditRecord.js';
-import type { Logger } from './logger.js';
-import type { SecretScrubber } from './SecretScrubber.js';
+import type { Logger } from '../observe/logger.js';
+import type { SecretScrubber } from '../observe/SecretScrubber.js';
 import { scanAuditTail } from './scanAuditTail.js';
 
 const fdatasyncAsync = promisify(fdatasync);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedSiteConfig } from '../../../../agent/config/loadSiteConfig.js';
-import { agentStartedEntry } from '../../../../agent/observe/auditEntries.js';
-import { AuditRecorder } from '../../../../agent/observe/DecisionRecorder.js';
-import { explainAlert, formatExplanation } from '../../../../agent/observe/explainAlert.js';
+import { agentStartedEntry } from '../../../../agent/audit/auditEntries.js';
+import { AuditRecorder } from '../../../../agent/audit/DecisionRecorder.js';
+import { explainAlert, formatExplanation } from '../../../../agent/audit/explainAlert.js';
 import { parseSiteConfig } from '../../../../pipelines/config/siteConfig.js';
 import type { Decision } from '../../../../pipelines/types.js';
 import { makeAlert } from '../../../helpers/alertFixture.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../agent/clock.js';
-import { verifyAuditLog } from '../../../agent/observe/verifyAuditLog.js';
+import { verifyAuditLog } from '../../../agent/audit/verifyAuditLog.js';
 import { openTestLog, readRecords, tempAuditDir } from '../../helpers/auditLog.js';
 import { repoRoot } from '../../helpers/paths.js';
 
