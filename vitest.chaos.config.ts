@@ -1,12 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * `npm run chaos`: the delivery scenarios of test/integration/publish/chaos.test.ts at more kills,
+ * `npm run chaos`: the delivery scenarios of test/integration/outbox/chaos.test.ts at more kills,
  * one summary line per scenario on stdout. Not part of `npm test` (it takes a minute or more).
  */
 export default defineConfig({
   test: {
-    include: ['test/integration/publish/chaos.run.ts'],
+    include: ['test/integration/outbox/chaos.run.ts'],
     setupFiles: ['test/helpers/isolateOutbox.ts'],
     testTimeout: 300_000,
     hookTimeout: 60_000,

@@ -1,7 +1,7 @@
 import type { IPublishPacket } from 'mqtt';
 
-// Here, beside clock.ts, and not in publish/: observe/ (stats, audit checkpoints) and fleet/ send
-// messages through the MQTT link, while publish/ builds on observe/'s logger and metrics. Both
+// Here, beside clock.ts, and not in mqtt/: observe/ (stats), audit/ (checkpoints) and fleet/ send
+// messages through the MQTT link, while mqtt/ builds on observe/'s logger and metrics. Both
 // sides depend on this contract; MqttLink implements it.
 
 export type PublishProperties = NonNullable<IPublishPacket['properties']>;

@@ -18,12 +18,12 @@ import { AuditRecorder } from './audit/DecisionRecorder.js';
 import { HttpServer, metricsAuthFrom } from './observe/HttpServer.js';
 import { openAgentAuditLog, withAuditHealth } from './audit/openAgentAuditLog.js';
 import { StatsPublisher } from './observe/StatsPublisher.js';
-import { statsTopic } from './publish/topics.js';
+import { statsTopic } from './mqtt/topics.js';
 import type { Logger } from './observe/logger.js';
 import { MIN_SCRUBBED_SECRET_CHARS, SecretScrubber } from './observe/SecretScrubber.js';
 import { createAgentMetrics, type AgentMetrics } from './observe/metrics.js';
-import { createAlertDelivery } from './publish/createAlertDelivery.js';
-import type { MqttLink } from './publish/MqttLink.js';
+import { createAlertDelivery } from './outbox/createAlertDelivery.js';
+import type { MqttLink } from './mqtt/MqttLink.js';
 
 export interface StartAgentOptions {
   readonly loaded: LoadedSiteConfig;

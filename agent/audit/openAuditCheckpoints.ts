@@ -2,7 +2,7 @@ import { checkpointKeyFileFrom } from '../../pipelines/config/auditSchema.js';
 import type { SiteConfig } from '../../pipelines/config/siteConfig.js';
 import { toError } from '../../pipelines/errors.js';
 import type { Clock } from '../clock.js';
-import { auditCheckpointTopic } from '../publish/topics.js';
+import { auditCheckpointTopic } from '../mqtt/topics.js';
 import { AuditCheckpoints, type AuditCheckpointsDeps } from './AuditCheckpoints.js';
 import type { AuditLog } from './AuditLog.js';
 import { loadOrCreateCheckpointKey, type CheckpointKey } from './checkpointKey.js';

@@ -7,7 +7,7 @@ import type { AuditEntry } from '../audit/auditRecord.js';
 import type { AuditAppender } from '../audit/DecisionRecorder.js';
 import { redactUrlsInText, type Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
-import type { PublishOptions } from '../publish/MqttLink.js';
+import type { PublishOptions } from '../mqtt/MqttLink.js';
 import { changesOf, type ConfigState, type PushOrigin } from './configState.js';
 import type { FleetStateStore, RecordedVerdict } from './FleetStateStore.js';
 

@@ -4,7 +4,7 @@ import type { LoadedSiteConfig } from '../config/loadSiteConfig.js';
 import type { AuditAppender } from '../audit/DecisionRecorder.js';
 import type { Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
-import { configPushTopic, configStateTopic } from '../publish/topics.js';
+import { configPushTopic, configStateTopic } from '../mqtt/topics.js';
 import { checkVerifiedPush, verifyPush, type RejectReason, type UnverifiedRejection, type VerifiedEnvelope } from './checkPush.js';
 import { ConfigApplier, type FleetLink, type FleetTarget, type PushOutcome } from './ConfigApplier.js';
 import type { ConfigState, PushOrigin } from './configState.js';

@@ -24,7 +24,7 @@ const [{ buildAlert }, { mqttSchema }, { outboxSchema }, { systemClock }, { crea
     load('agent/clock.js'),
     load('agent/observe/logger.js'),
     load('agent/observe/metrics.js'),
-    load('agent/publish/createAlertDelivery.js'),
+    load('agent/outbox/createAlertDelivery.js'),
   ]);
 
 const { values, positionals } = parseArgs({

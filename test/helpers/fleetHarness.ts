@@ -10,7 +10,7 @@ import { parseConfigBytes } from '../../agent/fleet/parseConfigBytes.js';
 import type { AuditEntry } from '../../agent/audit/auditRecord.js';
 import { createRootLogger } from '../../agent/observe/logger.js';
 import { createAgentMetrics, type AgentMetrics } from '../../agent/observe/metrics.js';
-import type { PublishOptions } from '../../agent/publish/MqttLink.js';
+import type { PublishOptions } from '../../agent/mqtt/MqttLink.js';
 import type { SiteConfigDiff } from '../../pipelines/config/diffSiteConfig.js';
 import type { CameraStatus } from '../../pipelines/stages.js';
 import { createSigner, writeTrustedKeys } from './fleetSigner.js';

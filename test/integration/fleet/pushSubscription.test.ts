@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../agent/clock.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
-import { MqttLink } from '../../../agent/publish/MqttLink.js';
-import { configPushTopic } from '../../../agent/publish/topics.js';
+import { MqttLink } from '../../../agent/mqtt/MqttLink.js';
+import { configPushTopic } from '../../../agent/mqtt/topics.js';
 import { mqttSchema } from '../../../pipelines/config/siteConfig.js';
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 import { collectMqtt, type MqttCollector } from '../../helpers/mqttCollector.js';

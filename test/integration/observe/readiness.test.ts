@@ -5,7 +5,7 @@ import { parseSiteConfigText } from '../../../agent/config/loadSiteConfig.js';
 import { HttpServer } from '../../../agent/observe/HttpServer.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../agent/observe/metrics.js';
-import { MqttLink } from '../../../agent/publish/MqttLink.js';
+import { MqttLink } from '../../../agent/mqtt/MqttLink.js';
 import { GatedDetector, ManualFrameSource, MemorySink } from '../../helpers/fakeStages.js';
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 

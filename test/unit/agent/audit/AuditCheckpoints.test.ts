@@ -4,7 +4,7 @@ import { checkAuditCheckpointSignature } from '../../../../agent/audit/auditChec
 import type { AuditLog } from '../../../../agent/audit/AuditLog.js';
 import { loadOrCreateCheckpointKey } from '../../../../agent/audit/checkpointKey.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
-import type { PublishOptions } from '../../../../agent/publish/MqttLink.js';
+import type { PublishOptions } from '../../../../agent/mqtt/MqttLink.js';
 import { auditCheckpointSchema, type AuditCheckpoint } from '../../../../pipelines/auditCheckpoint.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 import { LATE_EVENING, openTestLog, readRecords, tempAuditDir } from '../../../helpers/auditLog.js';

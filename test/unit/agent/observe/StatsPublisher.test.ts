@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { createAgentMetrics, type AgentMetrics } from '../../../../agent/observe/metrics.js';
 import { StatsPublisher } from '../../../../agent/observe/StatsPublisher.js';
-import type { PublishOptions } from '../../../../agent/publish/MqttLink.js';
+import type { PublishOptions } from '../../../../agent/mqtt/MqttLink.js';
 import { AUDIT_CHECKPOINT_SCHEMA_NAME, type AuditCheckpoint } from '../../../../pipelines/auditCheckpoint.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 import { statsMessageSchema, type StatsMessage } from '../../../../pipelines/statsMessage.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../../agent/observe/metrics.js';
-import type { PublishOptions } from '../../../../agent/publish/MqttLink.js';
-import { MemoryOutbox } from '../../../../agent/publish/MemoryOutbox.js';
-import { PublishRefusedError } from '../../../../agent/publish/mqttWire.js';
-import type { OutboxRecord } from '../../../../agent/publish/Outbox.js';
-import { OutboxDelivery } from '../../../../agent/publish/OutboxDelivery.js';
+import type { PublishOptions } from '../../../../agent/mqtt/MqttLink.js';
+import { MemoryOutbox } from '../../../../agent/outbox/MemoryOutbox.js';
+import { PublishRefusedError } from '../../../../agent/mqtt/mqttWire.js';
+import type { OutboxRecord } from '../../../../agent/outbox/Outbox.js';
+import { OutboxDelivery } from '../../../../agent/outbox/OutboxDelivery.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 
 interface Sent {

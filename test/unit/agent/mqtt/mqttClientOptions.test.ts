@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mqttClientOptions } from '../../../../agent/publish/mqttClientOptions.js';
+import { mqttClientOptions } from '../../../../agent/mqtt/mqttClientOptions.js';
 import { fleetSchema } from '../../../../pipelines/config/fleetSchema.js';
 import { mqttSchema } from '../../../../pipelines/config/mqttSchema.js';
 

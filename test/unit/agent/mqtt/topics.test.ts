@@ -10,7 +10,7 @@ import {
   siteStatusTopic,
   siteTopics,
   statsTopic,
-} from '../../../../agent/publish/topics.js';
+} from '../../../../agent/mqtt/topics.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 
 describe('MQTT topics (README, "MQTT interface")', () => {

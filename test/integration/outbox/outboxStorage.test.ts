@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../agent/clock.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../agent/observe/metrics.js';
-import { createAlertDelivery, type AlertDelivery } from '../../../agent/publish/createAlertDelivery.js';
+import { createAlertDelivery, type AlertDelivery } from '../../../agent/outbox/createAlertDelivery.js';
 import { mqttSchema } from '../../../pipelines/config/mqttSchema.js';
 import { outboxSchema } from '../../../pipelines/config/outboxSchema.js';
 import { makeAlert } from '../../helpers/alertFixture.js';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryOutbox } from '../../../../agent/publish/MemoryOutbox.js';
-import type { Outbox, OutboxDrop, OutboxRecord } from '../../../../agent/publish/Outbox.js';
-import { MEMORY_PATH, SqliteOutbox } from '../../../../agent/publish/SqliteOutbox.js';
+import { MemoryOutbox } from '../../../../agent/outbox/MemoryOutbox.js';
+import type { Outbox, OutboxDrop, OutboxRecord } from '../../../../agent/outbox/Outbox.js';
+import { MEMORY_PATH, SqliteOutbox } from '../../../../agent/outbox/SqliteOutbox.js';
 
 /**
  * Both outboxes against one reference model, under random sequences of operations: same records

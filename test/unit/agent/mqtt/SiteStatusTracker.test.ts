@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SiteStatusTracker } from '../../../../agent/publish/SiteStatusTracker.js';
+import { SiteStatusTracker } from '../../../../agent/mqtt/SiteStatusTracker.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 

@@ -7,11 +7,11 @@ import type { SecretScrubber } from '../observe/SecretScrubber.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import { alertProperties } from './alertMessage.js';
 import { FallbackOutbox } from './FallbackOutbox.js';
-import { MqttLink } from './MqttLink.js';
+import { MqttLink } from '../mqtt/MqttLink.js';
 import { OutboxAlertSink } from './OutboxAlertSink.js';
 import { OutboxDelivery } from './OutboxDelivery.js';
 import { SqliteOutbox } from './SqliteOutbox.js';
-import { readTlsMaterial } from './tlsFiles.js';
+import { readTlsMaterial } from '../mqtt/tlsFiles.js';
 
 export interface AlertDeliveryDeps {
   /** validated, secrets resolved */

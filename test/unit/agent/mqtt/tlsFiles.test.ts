@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTlsMaterial } from '../../../../agent/publish/tlsFiles.js';
+import { readTlsMaterial } from '../../../../agent/mqtt/tlsFiles.js';
 import { ConfigError } from '../../../../pipelines/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'c5-tlsfiles-'));

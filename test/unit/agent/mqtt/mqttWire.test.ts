@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokerEndpoint, describeConnectionError, reasonName } from '../../../../agent/publish/mqttWire.js';
+import { brokerEndpoint, describeConnectionError, reasonName } from '../../../../agent/mqtt/mqttWire.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 
 describe('brokerEndpoint', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxRecord } from '../../../../agent/publish/Outbox.js';
-import { outboxError, SqliteOutbox, type SqliteOutboxOptions } from '../../../../agent/publish/SqliteOutbox.js';
+import type { OutboxRecord } from '../../../../agent/outbox/Outbox.js';
+import { outboxError, SqliteOutbox, type SqliteOutboxOptions } from '../../../../agent/outbox/SqliteOutbox.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 
 const limits = { maxMessages: 100, maxBytes: 1_000_000 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerFailover } from '../../../../agent/publish/BrokerFailover.js';
-import { brokerEndpoint } from '../../../../agent/publish/mqttWire.js';
+import { BrokerFailover } from '../../../../agent/mqtt/BrokerFailover.js';
+import { brokerEndpoint } from '../../../../agent/mqtt/mqttWire.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 
 function failover(urls = ['mqtt://a', 'mqtt://b', 'mqtt://c']) {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../../agent/clock.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../../agent/observe/metrics.js';
-import { createAlertDelivery, type AlertDelivery, type AlertDeliveryDeps } from '../../../../agent/publish/createAlertDelivery.js';
+import { createAlertDelivery, type AlertDelivery, type AlertDeliveryDeps } from '../../../../agent/outbox/createAlertDelivery.js';
 import { buildAlert, type Alert } from '../../../../pipelines/alerts.js';
 import { mqttSchema } from '../../../../pipelines/config/mqttSchema.js';
 import { outboxSchema } from '../../../../pipelines/config/outboxSchema.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
-import { Subscriptions } from '../../../../agent/publish/Subscriptions.js';
+import { Subscriptions } from '../../../../agent/mqtt/Subscriptions.js';
 
 // Without a connection nothing goes on the wire: this covers the table and dispatch. SUBSCRIBE on
 // CONNACK is covered against Mosquitto (test/integration/fleet/pushSubscription.test.ts).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutgoingQueue, type AckOutcome, type OutgoingMessage } from '../../../../agent/publish/OutgoingQueue.js';
+import { OutgoingQueue, type AckOutcome, type OutgoingMessage } from '../../../../agent/mqtt/OutgoingQueue.js';
 
 function harness(window = 2) {
   const sent: { message: OutgoingMessage; done: (outcome: AckOutcome) => void }[] = [];

@@ -2,7 +2,7 @@ import { ALERT_SCHEMA_NAME, alertSchema, type Alert } from '../../pipelines/aler
 import { PublishError } from '../../pipelines/errors.js';
 import type { PublishProperties } from '../MessagePublisher.js';
 import type { OutboxRecord } from './Outbox.js';
-import { cameraAlertsTopic } from './topics.js';
+import { cameraAlertsTopic } from '../mqtt/topics.js';
 
 /**
  * MQTT 5 properties on every alert, so C5 can route and validate without opening the payload.

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
-import { FallbackOutbox } from '../../../../agent/publish/FallbackOutbox.js';
-import { MemoryOutbox } from '../../../../agent/publish/MemoryOutbox.js';
-import type { Outbox, OutboxRecord } from '../../../../agent/publish/Outbox.js';
+import { FallbackOutbox } from '../../../../agent/outbox/FallbackOutbox.js';
+import { MemoryOutbox } from '../../../../agent/outbox/MemoryOutbox.js';
+import type { Outbox, OutboxRecord } from '../../../../agent/outbox/Outbox.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 
 /**
  * The durable side is a MemoryOutbox that fails on demand, as SqliteOutbox does on a full disk or
- * a corrupt file (those run for real in test/integration/publish/outboxStorage.test.ts).
+ * a corrupt file (those run for real in test/integration/outbox/outboxStorage.test.ts).
  */
 class BreakableOutbox extends MemoryOutbox implements Outbox {
   failure: PublishError | null = null;

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { alertProperties } from '../../../../agent/publish/alertMessage.js';
-import { MemoryOutbox } from '../../../../agent/publish/MemoryOutbox.js';
-import type { OutboxDrop } from '../../../../agent/publish/Outbox.js';
-import { OutboxAlertSink } from '../../../../agent/publish/OutboxAlertSink.js';
+import { alertProperties } from '../../../../agent/outbox/alertMessage.js';
+import { MemoryOutbox } from '../../../../agent/outbox/MemoryOutbox.js';
+import type { OutboxDrop } from '../../../../agent/outbox/Outbox.js';
+import { OutboxAlertSink } from '../../../../agent/outbox/OutboxAlertSink.js';
 import { makeAlert } from '../../../helpers/alertFixture.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 

@@ -3,8 +3,8 @@ import type { Clock, Timer } from '../clock.js';
 import type { AuditEntry } from '../audit/auditRecord.js';
 import type { Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
-import type { MqttLink, PublishProperties } from './MqttLink.js';
-import { PublishRefusedError } from './mqttWire.js';
+import type { MqttLink, PublishProperties } from '../mqtt/MqttLink.js';
+import { PublishRefusedError } from '../mqtt/mqttWire.js';
 import type { Outbox, OutboxDrop, OutboxDropReason, OutboxRecord } from './Outbox.js';
 import { backoffDelayMs } from '../backoff.js';
 

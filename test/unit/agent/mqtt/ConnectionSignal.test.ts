@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../../agent/observe/metrics.js';
-import { ConnectionSignal } from '../../../../agent/publish/ConnectionSignal.js';
+import { ConnectionSignal } from '../../../../agent/mqtt/ConnectionSignal.js';
 import { PublishError } from '../../../../pipelines/errors.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 
