@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { sessionSettingsFor } from '../pipelines/config/inferenceSchema.js';
-import { Agent, type AgentDeps } from './agent.js';
+import { CameraSupervisor, type CameraSupervisorDeps } from './CameraSupervisor.js';
 import type { Clock } from './clock.js';
 import { configSecrets } from './config/configSecrets.js';
 import { loadSiteConfigFile, type LoadedSiteConfig } from './config/loadSiteConfig.js';
@@ -34,7 +34,7 @@ export interface StartAgentOptions {
   /** overrides the config's metrics port (the demo and tests use 0 for a free one) */
   readonly metricsPort?: number;
   /** replaces the ffmpeg sources (the bench feeds frames decoded in advance); default: one ffmpeg child per camera */
-  readonly createFrameSource?: AgentDeps['createFrameSource'];
+  readonly createFrameSource?: CameraSupervisorDeps['createFrameSource'];
   /**
    * The scrubber the root logger writes through (main.ts creates both); every config the agent
    * runs adds its secrets to it, and the MQTT link, audit log and HTTP endpoint scrub with it too.
@@ -44,7 +44,7 @@ export interface StartAgentOptions {
 }
 
 export interface RunningAgent {
-  readonly agent: Agent;
+  readonly agent: CameraSupervisor;
   readonly link: MqttLink;
   readonly metrics: AgentMetrics;
   /** takes signed config pushes; undefined when the config has no `fleet` section */
@@ -97,7 +97,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     throw error;
   }
   const { link, sink } = delivery;
-  const agent = new Agent({
+  const agent = new CameraSupervisor({
     loaded,
     clock,
     logger,

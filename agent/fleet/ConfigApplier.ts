@@ -11,7 +11,7 @@ import type { PublishOptions } from '../mqtt/MqttLink.js';
 import { changesOf, type ConfigState, type PushOrigin } from './configState.js';
 import type { FleetStateStore, RecordedVerdict } from './FleetStateStore.js';
 
-/** The running site as the fleet sees it; the Agent implements it. */
+/** The running site as the fleet sees it; the CameraSupervisor implements it. */
 export interface FleetTarget {
   readonly loaded: LoadedSiteConfig;
   applyConfig(next: LoadedSiteConfig, diff: SiteConfigDiff): Promise<void>;

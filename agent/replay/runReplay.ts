@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { CameraConfig, SiteConfig } from '../../pipelines/config/siteConfig.js';
 import { AgentError, ConfigError, IngestError, ModelError } from '../../pipelines/errors.js';
 import type { AlertSink, ModelInfo } from '../../pipelines/stages.js';
-import { Agent } from '../agent.js';
+import { CameraSupervisor } from '../CameraSupervisor.js';
 import { systemClock } from '../clock.js';
 import { loadSiteConfigFile } from '../config/loadSiteConfig.js';
 import { loadDetector } from '../inference/loadDetector.js';
@@ -72,7 +72,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   const writer = new DecisionFileWriter(options.out);
 
   let source: ReplayFrameSource | undefined;
-  const agent: Agent = new Agent({
+  const agent: CameraSupervisor = new CameraSupervisor({
     loaded: { ...loaded, config: { ...loaded.config, cameras: [camera] } },
     clock: systemClock,
     logger,

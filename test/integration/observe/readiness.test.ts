@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Agent } from '../../../agent/agent.js';
+import { CameraSupervisor } from '../../../agent/CameraSupervisor.js';
 import { systemClock } from '../../../agent/clock.js';
 import { parseSiteConfigText } from '../../../agent/config/loadSiteConfig.js';
 import { HttpServer } from '../../../agent/observe/HttpServer.js';
@@ -10,7 +10,7 @@ import { GatedDetector, ManualFrameSource, MemorySink } from '../../helpers/fake
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 
 /**
- * /readyz over HTTP for a real Agent whose MQTT link talks to a real Mosquitto; only the camera
+ * /readyz over HTTP for a real CameraSupervisor whose MQTT link talks to a real Mosquitto; only the camera
  * and the model are doubles, so the test decides when a camera is online.
  */
 
@@ -45,7 +45,7 @@ cameras:
   const link = new MqttLink({ config: loaded.config.mqtt, siteId: 'ready-site', agentVersion: '1', configVersion: 2, clock: systemClock, logger, metrics });
   const sources = new Map<string, ManualFrameSource>();
   const harness: Harness = { sources, link, outboxWritable: false, url: '' };
-  const agent = new Agent({
+  const agent = new CameraSupervisor({
     loaded,
     clock: systemClock,
     logger,

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { SupervisorMetrics as AgentDepsMetrics } from '../../../../agent/agent.js';
+import type { SupervisorMetrics as AgentDepsMetrics } from '../../../../agent/CameraSupervisor.js';
 import { createAgentMetrics, FRAME_TO_ALERT_BUCKETS, INFERENCE_BUCKETS, modelsLabel } from '../../../../agent/observe/metrics.js';
 
 describe('createAgentMetrics', () => {

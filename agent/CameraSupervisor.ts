@@ -18,7 +18,7 @@ export interface SupervisorMetrics extends PipelineMetrics {
   readonly cameraUp: { set(labels: { camera: string }, value: number): void };
 }
 
-export interface AgentDeps {
+export interface CameraSupervisorDeps {
   readonly loaded: LoadedSiteConfig;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -47,8 +47,8 @@ export interface Readiness {
  * Builds one pipeline per enabled camera and keeps them running. A camera whose model cannot be
  * loaded, or whose stream fails, is reported offline with its reason; the others carry on.
  */
-export class Agent {
-  private readonly deps: AgentDeps;
+export class CameraSupervisor {
+  private readonly deps: CameraSupervisorDeps;
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly statuses = new Map<string, CameraStatus>();
   private readonly detectors = new Map<string, Detector>();
@@ -62,7 +62,7 @@ export class Agent {
   private configApplied = false;
   private stopping: Promise<void> | undefined;
 
-  constructor(deps: AgentDeps) {
+  constructor(deps: CameraSupervisorDeps) {
     this.deps = deps;
     this.current = deps.loaded;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Agent } from '../../../agent/agent.js';
+import { CameraSupervisor } from '../../../agent/CameraSupervisor.js';
 import { parseSiteConfigText } from '../../../agent/config/loadSiteConfig.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { createAgentMetrics } from '../../../agent/observe/metrics.js';
@@ -14,7 +14,7 @@ function setup(cameraLines: string[]) {
   );
   const clock = new ManualClock();
   const sources = new Map<string, ManualFrameSource>();
-  const agent = new Agent({
+  const agent = new CameraSupervisor({
     loaded,
     clock,
     logger: createRootLogger({ level: 'silent' }),
@@ -36,7 +36,7 @@ function setup(cameraLines: string[]) {
 
 const camera = (id: string, fps: number): string => `  - { id: ${id}, analyticsFps: ${fps}, source: { url: "rtsp://127.0.0.1:9/${id}" } }`;
 
-describe('Agent', () => {
+describe('CameraSupervisor', () => {
   it('starts cameras spread evenly over one frame interval of the fastest one', async () => {
     const { agent, clock, started } = setup([camera('a', 5), camera('b', 5), camera('c', 10), camera('d', 2)]);
     await agent.start();
