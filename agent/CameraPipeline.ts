@@ -148,7 +148,7 @@ export class CameraPipeline {
     this.startTimer = undefined;
     await this.deps.source.stop();
     // A frame still waiting is counted as dropped; the one in inference finishes.
-    await this.lane.close();
+    await this.lane.stop();
   }
 
   /** Resolves once no frame is in flight or waiting: replay reads the next frame only then, so none is replaced. */

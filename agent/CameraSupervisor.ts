@@ -118,7 +118,7 @@ export class CameraSupervisor {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all([...this.pipelines.values()].map((pipeline) => pipeline.stop()));
-      await Promise.all([...this.detectors.values()].map((detector) => detector.shutdown()));
+      await Promise.all([...this.detectors.values()].map((detector) => detector.stop()));
     })();
     return this.stopping;
   }
@@ -161,7 +161,7 @@ export class CameraSupervisor {
       const detector = this.detectors.get(model);
       this.detectors.delete(model);
       this.schedulers.delete(model);
-      await detector?.shutdown();
+      await detector?.stop();
     }
   }
 

@@ -93,7 +93,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   try {
     delivery = createAlertDelivery({ config, env, agentVersion: version, clock, logger, metrics, audit, scrubber });
   } catch (error) {
-    await audit.shutdown();
+    await audit.stop();
     throw error;
   }
   const { link, sink } = delivery;
@@ -160,7 +160,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     : undefined;
 
   await http.start().catch(async (error: unknown) => {
-    await audit.shutdown();
+    await audit.stop();
     throw error;
   });
   delivery.start();
@@ -215,10 +215,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       await agent.stop();
       // before the link closes: the head as the cameras left it
       checkpoints?.stop();
-      await delivery.shutdown();
+      await delivery.stop();
       // last: the outbox may still record what its shutdown did
       audit.append(agentStoppedEntry());
-      await audit.shutdown();
+      await audit.stop();
       await http.stop();
       logger.info('agent stopped');
     })();

@@ -3,7 +3,7 @@ import type { Decision, Detection, Frame, Track } from './types.js';
 
 /**
  * One small interface per stage. Implementations that hold resources have an idempotent
- * `stop()`/`shutdown()`: calling it twice, or before start, is safe.
+ * `stop()`, the one verb for it: calling it twice, or before start, is safe.
  */
 
 export type CameraState = 'online' | 'offline' | 'degraded';
@@ -60,7 +60,7 @@ export interface Detector {
   readonly lastTimings?: DetectTimings;
   /** `frame` is at the model's input size: InferenceScheduler checks it once (frameSizeError) for every detector */
   detect(frame: Frame, options: DetectOptions): Promise<Detection[]>;
-  shutdown(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface Tracker {
@@ -80,5 +80,5 @@ export interface Policy {
 export interface AlertSink {
   /** resolves once the broker acknowledged the alert (PUBACK for QoS 1) */
   publish(alert: Alert): Promise<void>;
-  shutdown(): Promise<void>;
+  stop(): Promise<void>;
 }

@@ -114,7 +114,7 @@ export class AuditLog {
   }
 
   /** Idempotent: stops the timer, syncs, closes. Appending afterwards is a bug and throws. */
-  shutdown(): Promise<void> {
+  stop(): Promise<void> {
     this.closing ??= (async () => {
       this.timer?.cancel();
       if (this.fd !== undefined) this.retiring.push(this.fd);

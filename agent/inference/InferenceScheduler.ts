@@ -26,7 +26,7 @@ export interface LaneHandler {
    * before the camera's next result is handed over. Other cameras' frames go on meanwhile.
    */
   onResult(frame: Frame, result: InferenceResult): void | Promise<void>;
-  /** a waiting frame replaced by a newer one, or discarded by close() */
+  /** a waiting frame replaced by a newer one, or discarded by stop() */
   onDropped(frame: Frame): void;
 }
 
@@ -39,12 +39,12 @@ export interface LaneCounts {
 /** One camera's slot: at most one frame waiting, at most one in inference or being handled. */
 export interface InferenceLane {
   readonly cameraId: string;
-  /** Latest frame wins: a frame already waiting is replaced and reported dropped. Ignored after close(). */
+  /** Latest frame wins: a frame already waiting is replaced and reported dropped. Ignored after stop(). */
   submit(frame: Frame): void;
   /** Resolves once no frame of this camera is waiting, in inference or being handled. */
   idle(): Promise<void>;
   /** Drops the waiting frame (reported), waits for the one in flight, and leaves the scheduler. Idempotent. */
-  close(): Promise<void>;
+  stop(): Promise<void>;
   readonly counts: LaneCounts;
 }
 
@@ -103,7 +103,7 @@ class Lane implements InferenceLane {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  close(): Promise<void> {
+  stop(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
       const waiting = this.waiting;

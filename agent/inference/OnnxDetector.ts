@@ -185,7 +185,7 @@ export class OnnxDetector implements Detector {
     return this.timings;
   }
 
-  /** Calls made before shutdown() still complete; calls made after it reject with `detector_stopped`. */
+  /** Calls made before stop() still complete; calls made after it reject with `detector_stopped`. */
   detect(frame: Frame, options: DetectOptions): Promise<Detection[]> {
     if (this.shutdownPromise !== null) {
       return Promise.reject(new ModelError('detector_stopped', `detector for model "${this.model.name}" has been shut down`));
@@ -222,7 +222,7 @@ export class OnnxDetector implements Detector {
   }
 
   /** Waits for the detect() calls already made, then releases the session. Safe to call repeatedly. */
-  shutdown(): Promise<void> {
+  stop(): Promise<void> {
     this.shutdownPromise ??= this.queue.then(async () => {
       await this.session.release();
       this.logger.debug({ model: this.model.name }, 'detector shut down');

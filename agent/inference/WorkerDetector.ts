@@ -170,7 +170,7 @@ export class WorkerDetector implements Detector {
   }
 
   /** Waits for the frames already handed over, then stops the thread; cancels a pending restart. Idempotent. */
-  shutdown(): Promise<void> {
+  stop(): Promise<void> {
     this.shutdownPromise ??= (async () => {
       this.restartTimer?.cancel();
       this.restartTimer = undefined;
@@ -269,7 +269,7 @@ export class WorkerDetector implements Detector {
       this.spawning = undefined;
     }
     if (this.shutdownPromise) {
-      // shutdown() came while the model loaded; it terminates the thread and waits for its exit.
+      // stop() came while the model loaded; it terminates the thread and waits for its exit.
       void spawned.worker.terminate();
       return;
     }

@@ -82,8 +82,8 @@ export class WorkerPoolDetector implements PipelinedDetector {
   }
 
   /** Waits for the frames already handed over on every thread, then stops them. Idempotent. */
-  shutdown(): Promise<void> {
-    this.shutdownPromise ??= Promise.all(this.members.map((member) => member.detector.shutdown())).then(() => undefined);
+  stop(): Promise<void> {
+    this.shutdownPromise ??= Promise.all(this.members.map((member) => member.detector.stop())).then(() => undefined);
     return this.shutdownPromise;
   }
 

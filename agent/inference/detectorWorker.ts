@@ -28,7 +28,7 @@ try {
   const views = slots.map((buffer) => new Uint8Array(buffer));
   port.on('message', (message: ToWorker) => {
     if (message.type === 'shutdown') {
-      void detector.shutdown().then(() => {
+      void detector.stop().then(() => {
         send({ type: 'stopped' });
         port.close();
       });

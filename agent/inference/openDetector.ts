@@ -38,7 +38,7 @@ async function startWorkerPool(count: number, options: WorkerDetectorOptions): P
   const members = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) {
-    await Promise.all(members.map((member) => member.shutdown()));
+    await Promise.all(members.map((member) => member.stop()));
     throw failed.reason;
   }
   return new WorkerPoolDetector({ members, clock: options.clock ?? systemClock });

@@ -37,7 +37,7 @@ export interface MqttLinkDeps {
   readonly maxPending?: number;
   /** CONNACK must arrive within this; default 10 s */
   readonly connectTimeoutMs?: number;
-  /** how long shutdown() waits for the offline status and in-flight PUBACKs; default 3 s */
+  /** how long stop() waits for the offline status and in-flight PUBACKs; default 3 s */
   readonly shutdownTimeoutMs?: number;
   /** CA, client certificate and key for mqtts:// and wss:// (read from mqtt.tls by readTlsMaterial) */
   readonly tls?: TlsMaterial;
@@ -126,7 +126,7 @@ export class MqttLink implements MessagePublisher {
     return this.subscriptions.add(topic, qos, handler);
   }
 
-  /** Opens the connection (first URL first) and keeps it open until shutdown(). */
+  /** Opens the connection (first URL first) and keeps it open until stop(). */
   start(): void {
     if (this.state !== 'idle') return;
     const first = this.failover.current;
@@ -214,7 +214,7 @@ export class MqttLink implements MessagePublisher {
   }
 
   /** Publishes every retained offline status (cameras, then site), waits (bounded) for PUBACKs, then closes. Idempotent. */
-  shutdown(): Promise<void> {
+  stop(): Promise<void> {
     this.shutdownPromise ??= this.doShutdown();
     return this.shutdownPromise;
   }

@@ -68,7 +68,7 @@ export class OutboxAlertSink implements AlertSink {
   }
 
   /** Stores what was already published, then refuses later alerts. The outbox belongs to the delivery side. Idempotent. */
-  async shutdown(): Promise<void> {
+  async stop(): Promise<void> {
     this.commit();
     this.closed = true;
   }

@@ -43,7 +43,7 @@ export interface AlertDelivery {
   /** opens the connection and starts draining the outbox */
   start(): void;
   /** idempotent: refuses new alerts, waits (bounded) for PUBACKs in flight, says offline, closes the outbox */
-  shutdown(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**
@@ -110,12 +110,12 @@ export function createAlertDelivery(deps: AlertDeliveryDeps): AlertDelivery {
       link.start();
       delivery.start();
     },
-    shutdown() {
+    stop() {
       stopping ??= (async () => {
-        await sink.shutdown();
+        await sink.stop();
         delivery.stop();
         // The link waits (bounded) for the PUBACKs of what is in flight; what is left stays in the outbox.
-        await link.shutdown();
+        await link.stop();
         delivery.flush();
         outbox.close();
       })();

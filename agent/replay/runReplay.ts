@@ -44,7 +44,7 @@ export interface ReplaySummary {
 /** Replay publishes nothing: alerts are built (so the pipeline runs exactly as live) and dropped. */
 const discardingSink: AlertSink = {
   publish: async () => undefined,
-  shutdown: async () => undefined,
+  stop: async () => undefined,
 };
 
 function pickCamera(config: SiteConfig, cameraId: string | undefined, path: string): CameraConfig {

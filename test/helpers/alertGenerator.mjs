@@ -90,7 +90,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 
 process.once('SIGTERM', () => {
   clearInterval(timer);
-  publish.shutdown().then(
+  publish.stop().then(
     () => {
       say('stopped');
       process.exit(0);

@@ -41,7 +41,7 @@ export async function writeSampleLog(count: number, clock: Clock = new ManualClo
   const dir = tempAuditDir();
   const log = openTestLog(dir, { clock });
   for (let i = 1; i <= count; i += 1) log.append({ type: 'sample', n: i, note: `record ${i}` });
-  await log.shutdown();
+  await log.stop();
   return dir;
 }
 

@@ -40,7 +40,8 @@ export class ManualFrameSource implements FrameSource {
 
 /** A detector whose calls complete only when the test says so. */
 export class GatedDetector implements Detector {
-  readonly model = fakeModel;
+  /** the scheduler checks every frame against this model's input size */
+  readonly model: ModelInfo;
   readonly calls: Frame[] = [];
   /**
    * The pixels as they were when detect() was called: WorkerDetector copies them into its shared
@@ -49,6 +50,9 @@ export class GatedDetector implements Detector {
   readonly received: Uint8Array[] = [];
   private readonly resolvers: ((detections: Detection[]) => void)[] = [];
   private readonly rejecters: ((error: Error) => void)[] = [];
+  constructor(model: ModelInfo = fakeModel) {
+    this.model = model;
+  }
   detect(frame: Frame): Promise<Detection[]> {
     this.calls.push(frame);
     this.received.push(frame.pixels.slice());
@@ -65,7 +69,7 @@ export class GatedDetector implements Detector {
     this.resolvers.shift();
     this.rejecters.shift()?.(error);
   }
-  async shutdown(): Promise<void> {}
+  async stop(): Promise<void> {}
 }
 
 export class MemorySink implements AlertSink {
@@ -75,7 +79,7 @@ export class MemorySink implements AlertSink {
     if (this.refuse) throw new Error('broker refused');
     this.alerts.push(alert);
   }
-  async shutdown(): Promise<void> {}
+  async stop(): Promise<void> {}
 }
 
 /** Records every metric call as `name{label=value,...}` → summed value / observation count. */

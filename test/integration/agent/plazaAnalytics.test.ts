@@ -156,7 +156,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await detector?.shutdown();
+  await detector?.stop();
   await rm(scratch, { recursive: true, force: true });
 });
 

@@ -34,7 +34,7 @@ describe('audit log after kill -9', () => {
     const log = openTestLog(dir, { clock: systemClock });
     const resumedAt = log.last.seq;
     for (let n = 0; n < 10; n += 1) log.append({ type: 'after_restart', n });
-    await log.shutdown();
+    await log.stop();
 
     const result = verifyAuditLog(dir);
     expect(result.broken).toBeUndefined();

@@ -45,7 +45,7 @@ async function anchoredLog(): Promise<{ dir: string; centre: string; publicKey: 
   log.append({ type: 'sample', n: 5, note: 'record 5' });
   checkpoints.stop(); // seq 5
   log.append({ type: 'sample', n: 6, note: 'after the last checkpoint' });
-  await log.shutdown();
+  await log.stop();
   await new Promise((resolve) => setImmediate(resolve));
   return { dir, centre, publicKey: key.publicKey };
 }

@@ -57,7 +57,7 @@ describe('OnnxDetector on the shared YOLOX-Nano', () => {
   });
 
   afterAll(async () => {
-    await detector?.shutdown();
+    await detector?.stop();
     await rm(scratch, { recursive: true, force: true });
   });
 
@@ -139,9 +139,9 @@ describe('OnnxDetector on the shared YOLOX-Nano', () => {
   it('shuts down idempotently and refuses work afterwards', async () => {
     const own = await loadDetector({ name: 'yolox-nano', cacheDir: join(scratch, 'empty-cache'), mirrorDir: sharedModelsDir, logger });
     const pending = own.detect(frame, { minScore: 0.3, iouThreshold: 0.45 });
-    await Promise.all([own.shutdown(), own.shutdown()]);
+    await Promise.all([own.stop(), own.stop()]);
     expect((await pending).length).toBeGreaterThan(0);
-    await own.shutdown();
+    await own.stop();
     await expect(own.detect(frame, { minScore: 0.3, iouThreshold: 0.45 })).rejects.toMatchObject({ code: 'detector_stopped' });
   });
 });

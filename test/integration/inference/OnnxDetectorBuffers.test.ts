@@ -23,7 +23,7 @@ describe('OnnxDetector on the hot path', () => {
 
   afterAll(async () => {
     vi.restoreAllMocks();
-    await detector?.shutdown();
+    await detector?.stop();
     await rm(scratch, { recursive: true, force: true });
   });
 
@@ -61,7 +61,7 @@ describe('OnnxDetector on the hot path', () => {
       expect(await fallback.detect(sceneFrame('cam', 1, 1), options)).toEqual([]);
       expect(warnings.join('')).toContain('falling back to cpu');
     } finally {
-      await fallback.shutdown();
+      await fallback.stop();
     }
   });
 });

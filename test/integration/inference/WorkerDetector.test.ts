@@ -31,8 +31,8 @@ describe('WorkerDetector', () => {
   });
 
   afterAll(async () => {
-    await inThread?.shutdown();
-    await worker?.shutdown();
+    await inThread?.stop();
+    await worker?.stop();
     await rm(scratch, { recursive: true, force: true });
   });
 
@@ -68,7 +68,7 @@ describe('WorkerDetector', () => {
     await lane.idle();
     lane.submit({ ...frame, cameraId: 'cam', seq: 2 });
     await lane.idle();
-    await lane.close();
+    await lane.stop();
     const [small, good] = results;
     expect(small?.result).toMatchObject({ ok: false, error: { code: 'bad_frame', message: expect.stringContaining('needs 416x416') } });
     expect(good?.result.ok && good.result.detections.length).toBeGreaterThan(0);
@@ -83,7 +83,7 @@ describe('WorkerDetector', () => {
   it('finishes the frames it holds on shutdown, then refuses more', async () => {
     const own = await WorkerDetector.start({ name: 'yolox-nano', cacheDir: join(scratch, 'empty'), mirrorDir: sharedModelsDir, logger, logLevel: 'silent' });
     const pending = own.detect(frame, options);
-    const stopped = own.shutdown();
+    const stopped = own.stop();
     expect((await pending).length).toBeGreaterThan(0);
     await stopped;
     await expect(own.detect(frame, options)).rejects.toMatchObject({ code: 'detector_stopped' });

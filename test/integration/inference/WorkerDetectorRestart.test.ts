@@ -51,7 +51,7 @@ describe('WorkerDetector after its inference thread dies', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(started.splice(0).map((detector) => detector.shutdown()));
+    await Promise.all(started.splice(0).map((detector) => detector.stop()));
   });
 
   afterAll(async () => {
@@ -126,7 +126,7 @@ describe('WorkerDetector after its inference thread dies', () => {
     expect(t.logged(RESTARTED)).toHaveLength(1);
 
     // a thread it stops itself is not a death
-    await t.detector.shutdown();
+    await t.detector.stop();
     expect(t.clock.pendingCount).toBe(0);
     expect(t.logged(DIED)).toHaveLength(1);
     expect(await t.restarts()).toBe(1);
@@ -171,12 +171,12 @@ describe('WorkerDetector after its inference thread dies', () => {
     await serveThenCrash(t.detector);
     expect(t.clock.pendingCount).toBe(1);
 
-    await t.detector.shutdown();
+    await t.detector.stop();
     expect(t.clock.pendingCount).toBe(0);
     t.clock.advance(60_000);
     expect(t.clock.pendingCount).toBe(0);
     await expect(t.detector.detect(frame, options)).rejects.toMatchObject({ code: 'detector_stopped' });
-    await t.detector.shutdown();
+    await t.detector.stop();
     expect(await t.restarts()).toBe(0);
     expect(t.logged(RESTARTED)).toEqual([]);
     expect(t.logged(RESTART_FAILED)).toEqual([]);
@@ -189,7 +189,7 @@ describe('WorkerDetector after its inference thread dies', () => {
     t.clock.advance(30_000);
     // the replacement started synchronously and is loading the model now
     expect(t.clock.pendingCount).toBe(0);
-    await t.detector.shutdown();
+    await t.detector.stop();
     expect(await t.restarts()).toBe(0);
     expect(t.logged(RESTARTED)).toEqual([]);
     expect(t.logged(RESTART_FAILED)).toEqual([]);

@@ -134,7 +134,7 @@ describe('MqttLink against Mosquitto', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(links.splice(0).map((link) => link.shutdown()));
+    await Promise.all(links.splice(0).map((link) => link.stop()));
     await Promise.all(collectors.splice(0).map((c) => c.close()));
   });
 
@@ -290,7 +290,7 @@ describe('MqttLink against Mosquitto', () => {
     const status = await collector(broker.url, `c5/${SITE}/status`);
     link.start();
     await link.whenConnected(5_000);
-    await Promise.all([link.shutdown(), link.shutdown()]);
+    await Promise.all([link.stop(), link.stop()]);
     const offline = await status.waitFor(isStatus('offline', 'shutdown'), 5_000);
     expect(offline.retain).toBe(true);
     expect(link.connected).toBe(false);
@@ -323,7 +323,7 @@ describe('MqttLink against Mosquitto', () => {
     const failures = await metrics.registry.getSingleMetricAsString('c5_agent_mqtt_publish_failures_total');
     expect(failures).toContain('reason="queue_full"} 1');
     expect(failures).toContain('reason="not_connected"} 1');
-    await link.shutdown();
+    await link.stop();
     await expect(first).rejects.toBeInstanceOf(PublishError);
     await expect(second).rejects.toMatchObject({ code: 'link_closed' });
   });
@@ -342,7 +342,7 @@ describe('MqttLink against a Mosquitto that denies a topic', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(links.splice(0).map((link) => link.shutdown()));
+    await Promise.all(links.splice(0).map((link) => link.stop()));
     await broker?.stop();
     await rm(dir, { recursive: true, force: true });
   });

@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await link?.shutdown();
+  await link?.stop();
   await publisher?.close();
   await broker?.stop();
 });

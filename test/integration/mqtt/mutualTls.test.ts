@@ -97,7 +97,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((delivery) => delivery.shutdown()));
+  await Promise.all(running.splice(0).map((delivery) => delivery.stop()));
 });
 
 afterAll(async () => {

@@ -73,7 +73,7 @@ cameras:
   await vi.waitFor(() => expect([...sources.values()].every((source) => source.listener)).toBe(true), { timeout: 2_000 });
   cleanups.push(async () => {
     await agent.stop();
-    await link.shutdown();
+    await link.stop();
     await http.stop();
   });
   harness.url = http.url;

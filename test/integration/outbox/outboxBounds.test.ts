@@ -37,8 +37,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await delivery?.shutdown();
-  await audit?.shutdown();
+  await delivery?.stop();
+  await audit?.stop();
   await centre?.close();
   await broker?.stop();
   await rm(dir, { recursive: true, force: true });
@@ -90,7 +90,7 @@ describe('outbox bounds with the broker down', () => {
     const received = centre.messages.map((m) => (m.payload as { id: string }).id);
     // Only the five newest, oldest first; the dropped seven never arrive.
     expect(received).toEqual(newest.map((alert) => alert.id));
-    await delivery.shutdown();
+    await delivery.stop();
     expect(await value('c5_agent_outbox_messages')).toBe('c5_agent_outbox_messages 0');
 
     await audit.flush();

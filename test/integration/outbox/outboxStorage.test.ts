@@ -95,7 +95,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterEach(async () => {
-  await delivery?.shutdown();
+  await delivery?.stop();
   delivery = undefined;
   centre.clear();
 });

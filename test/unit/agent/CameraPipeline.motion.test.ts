@@ -7,9 +7,9 @@ import { RulePolicy } from '../../../pipelines/policy.js';
 import { ByteTracker } from '../../../pipelines/track/ByteTracker.js';
 import { trackerOptionsFor } from '../../../pipelines/track/trackerOptions.js';
 import type { Detection } from '../../../pipelines/types.js';
-import { GatedDetector, ManualFrameSource, MemorySink, RecordingMetrics } from '../../helpers/fakeStages.js';
+import { fakeModel, GatedDetector, ManualFrameSource, MemorySink, RecordingMetrics } from '../../helpers/fakeStages.js';
 import { ManualClock } from '../../helpers/manualClock.js';
-import { sceneFrame, type SceneOptions } from '../../helpers/sceneFrames.js';
+import { SCENE_HEIGHT, SCENE_WIDTH, sceneFrame, type SceneOptions } from '../../helpers/sceneFrames.js';
 
 const FRAME_MS = 200;
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -36,7 +36,8 @@ function setup() {
   const camera = parsed.config.cameras[0]!;
   const clock = new ManualClock();
   const source = new ManualFrameSource('cam-1');
-  const detector = new GatedDetector();
+  // the scenes are 416x416 model-input frames: the scheduler refuses any other size
+  const detector = new GatedDetector({ ...fakeModel, inputWidth: SCENE_WIDTH, inputHeight: SCENE_HEIGHT });
   const sink = new MemorySink();
   const metrics = new RecordingMetrics();
   let alertSeq = 0;

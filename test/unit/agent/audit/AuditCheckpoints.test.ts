@@ -32,7 +32,7 @@ class RecordingLink {
 
 const logs: AuditLog[] = [];
 afterEach(async () => {
-  await Promise.all(logs.splice(0).map((log) => log.shutdown()));
+  await Promise.all(logs.splice(0).map((log) => log.stop()));
 });
 
 /** A real audit log on disk with two records, a ManualClock, and a publisher not yet started. */

@@ -25,7 +25,7 @@ describe('AuditLog', () => {
     const first = log.append({ type: 'sample', b: 2, a: { z: [1, 'x'], y: null } });
     clock.advance(5);
     const second = log.append({ type: 'sample', n: 2 });
-    await log.shutdown();
+    await log.stop();
 
     expect(first?.seq).toBe(1);
     expect(second?.seq).toBe(2);
@@ -48,7 +48,7 @@ describe('AuditLog', () => {
     // a clock stepped back across midnight keeps writing the newer file, so files stay in chain order
     clock.advance(-180_000);
     log.append({ type: 'sample', n: 3 });
-    await log.shutdown();
+    await log.stop();
 
     expect(auditFiles(dir)).toEqual(['audit-2026-11-29.jsonl', 'audit-2026-11-30.jsonl']);
     expect(readRecords(dir).map((r) => r.seq)).toEqual([1, 2, 3]);
@@ -61,7 +61,7 @@ describe('AuditLog', () => {
     const reopened = openTestLog(dir, { clock });
     expect(reopened.last.seq).toBe(3);
     expect(reopened.append({ type: 'sample', n: 4 })?.seq).toBe(4);
-    await reopened.shutdown();
+    await reopened.stop();
     expect(verifyAuditLog(dir)).toMatchObject({ ok: true, records: 4, last: { seq: 4 } });
   });
 
@@ -72,7 +72,7 @@ describe('AuditLog', () => {
     expect(existsSync(join(dir, CHECKPOINT_FILE))).toBe(false);
     await log.flush();
     expect(JSON.parse(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8'))).toEqual({ ...ref, file: 'audit-2026-11-29.jsonl' });
-    await log.shutdown();
+    await log.stop();
   });
 
   it('seals a partial last line left by a crash, names it in the next record, and verifies again', async () => {
@@ -84,7 +84,7 @@ describe('AuditLog', () => {
 
     const log = openTestLog(dir, { metrics });
     expect(log.last.seq).toBe(4);
-    await log.shutdown();
+    await log.stop();
     const recovered = readRecords(dir).filter((r) => r.type === 'audit_recovered');
     expect(recovered).toEqual([
       expect.objectContaining({ seq: 4, torn: [expect.objectContaining({ file: 'audit-2026-11-29.jsonl', line: 4, bytes: 27 })], lost: 0 }),
@@ -114,7 +114,7 @@ describe('AuditLog', () => {
     clock.advance(1_000);
     expect(log.append({ type: 'sample', n: 4 })?.seq).toBe(3);
     expect(log.health).toMatchObject({ state: 'ok', lost: 0 });
-    await log.shutdown();
+    await log.stop();
     expect(readRecords(dir).map((r) => [r.seq, r.type, r['lost']])).toEqual([
       [1, 'sample', undefined],
       [2, 'audit_recovered', 2],
@@ -140,7 +140,7 @@ describe('AuditLog', () => {
     expect(log.append({ type: 'sample' })).toBeUndefined();
     expect(await metrics.registry.metrics()).toContain('c5_agent_audit_write_failures_total{reason="write"} 1');
     expect(withAuditHealth({ ready: true, reasons: [] }, log)).toEqual({ ready: false, reasons: ['audit_log_degraded'] });
-    await log.shutdown();
+    await log.stop();
   });
 
   it('refuses fields it sets itself and values JSON cannot carry, and appends nothing after shutdown', async () => {
@@ -148,8 +148,8 @@ describe('AuditLog', () => {
     const log = openTestLog(dir);
     expect(() => log.append({ type: 'sample', seq: 9 })).toThrow(/sets "seq"/);
     expect(() => log.append({ type: 'sample', value: Number.NaN })).toThrow(TypeError);
-    await log.shutdown();
-    await log.shutdown();
+    await log.stop();
+    await log.stop();
     expect(log.health.state).toBe('closed');
     expect(() => log.append({ type: 'sample' })).toThrow(/shut down/);
     expect(readRecords(dir)).toEqual([]);

@@ -84,7 +84,7 @@ describe('AuditRecorder in a camera pipeline', () => {
       await pipeline.idle();
     }
     await pipeline.stop();
-    await audit.shutdown();
+    await audit.stop();
 
     const [suppression, alertRecord] = readRecords(dir);
     expect(suppression).toMatchObject({

@@ -64,7 +64,7 @@ async function writeTwoRuns(dir: string): Promise<{ start: string; end: string }
   recorder.suppression({ decision: suppress('other-rule', 7, 'outside_zone'), cameraId: 'plaza', frame: frame(1) });
   const start = emit(3, alertDecision(7, 'start'));
   const end = emit(9, alertDecision(7, 'end'));
-  await log.shutdown();
+  await log.stop();
   return { start, end };
 }
 

@@ -98,7 +98,7 @@ describe('verifyAuditLog', () => {
     for (const day of [0, 1, 2]) {
       const log = openTestLog(dir, { clock: new ManualClock(LATE_EVENING + day * 86_400_000) });
       log.append({ type: 'sample' });
-      await log.shutdown();
+      await log.stop();
     }
     expect(auditFiles(dir)).toHaveLength(3);
     rmSync(join(dir, auditFiles(dir)[1]!));

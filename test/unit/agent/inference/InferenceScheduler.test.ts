@@ -49,7 +49,7 @@ class ClockedDetector implements Detector {
     this.started.push({ frame, at: this.clock.now() });
     return new Promise((resolve) => this.clock.setTimeout(() => resolve([]), this.inferenceMs));
   }
-  async shutdown(): Promise<void> {}
+  async stop(): Promise<void> {}
 }
 
 describe('InferenceScheduler', () => {
@@ -76,7 +76,7 @@ describe('InferenceScheduler', () => {
     expect(released).toEqual([2, 1, 3]);
     lane.submit(frame(4));
     lane.submit(frame(5));
-    const closed = lane.close();
+    const closed = lane.stop();
     expect(released).toEqual([2, 1, 3, 5]);
     detector.finish([]);
     await closed;
@@ -234,7 +234,7 @@ describe('InferenceScheduler', () => {
     camera.submit();
     const waiting = camera.submit();
     let closed = false;
-    const closing = camera.lane.close().then(() => (closed = true));
+    const closing = camera.lane.stop().then(() => (closed = true));
     expect(camera.dropped).toEqual([waiting]);
     await settle();
     expect(closed).toBe(false);
@@ -243,7 +243,7 @@ describe('InferenceScheduler', () => {
     camera.submit();
     expect(detector.calls).toHaveLength(1);
     expect(camera.results).toHaveLength(1);
-    await camera.lane.close();
+    await camera.lane.stop();
   });
 
   it('fails a frame not at the model input size with bad_frame, without handing it to the detector', async () => {

@@ -13,9 +13,9 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 /** One inference thread as the pool sees it: two slots, completing when the test says. */
 class GatedThread extends GatedDetector {
   readonly pipelineDepth = 2;
-  shutdowns = 0;
-  override async shutdown(): Promise<void> {
-    this.shutdowns += 1;
+  stops = 0;
+  override async stop(): Promise<void> {
+    this.stops += 1;
   }
   /** camera/seq of every frame it was given */
   get seen(): string[] {
@@ -102,9 +102,9 @@ describe('WorkerPoolDetector', () => {
     void detect('x', 1);
     members[0]!.finish([]);
     await settle();
-    await pool.shutdown();
-    await pool.shutdown();
-    expect(members.map((member) => member.shutdowns)).toEqual([1, 1]);
+    await pool.stop();
+    await pool.stop();
+    expect(members.map((member) => member.stops)).toEqual([1, 1]);
     await expect(pool.detect(fakeFrame('x', 2, 2), options)).rejects.toMatchObject({ code: 'detector_stopped' });
     expect(() => new WorkerPoolDetector({ members: [], clock: new ManualClock() })).toThrow(ModelError);
   });

@@ -67,13 +67,13 @@ describe('OutboxAlertSink', () => {
     await expect(lost).rejects.toThrow('EIO on flush');
   });
 
-  it('stores what is queued on forceFlush() and shutdown(), without waiting for the end of the run', async () => {
+  it('stores what is queued on forceFlush() and stop(), without waiting for the end of the run', async () => {
     const { outbox, sink } = setup();
     const first = sink.publish(makeAlert());
     sink.forceFlush();
     expect(outbox.stats().messages).toBe(1);
     const second = sink.publish(makeAlert());
-    await sink.shutdown();
+    await sink.stop();
     expect(outbox.stats().messages).toBe(2);
     await expect(Promise.all([first, second])).resolves.toEqual([undefined, undefined]);
   });
@@ -120,10 +120,10 @@ describe('OutboxAlertSink', () => {
     expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
   });
 
-  it('refuses alerts after shutdown(), which is idempotent', async () => {
+  it('refuses alerts after stop(), which is idempotent', async () => {
     const { sink } = setup();
-    await sink.shutdown();
-    await sink.shutdown();
+    await sink.stop();
+    await sink.stop();
     await expect(sink.publish(makeAlert())).rejects.toMatchObject({ code: 'sink_closed' });
   });
 });

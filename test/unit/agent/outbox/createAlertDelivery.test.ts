@@ -34,7 +34,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((delivery) => delivery.shutdown()));
+  await Promise.all(open.splice(0).map((delivery) => delivery.stop()));
   collector.clear();
 });
 
@@ -133,7 +133,7 @@ describe('createAlertDelivery', () => {
     offline.start();
     const waiting = [alertFrom(offline), alertFrom(offline)];
     await Promise.all(waiting.map((alert) => offline.sink.publish(alert)));
-    await offline.shutdown();
+    await offline.stop();
     expect(outboxRows(path)).toBe(2);
     expect(alertsReceived()).toEqual([]);
 
@@ -148,7 +148,7 @@ describe('createAlertDelivery', () => {
     const path = join(tempDir(), 'from-env.sqlite');
     const delivery = deliveryFor({ url: await deadBrokerUrl(), env: { C5_OUTBOX_PATH: path } });
     await delivery.sink.publish(alertFrom(delivery));
-    await delivery.shutdown();
+    await delivery.stop();
     expect(outboxRows(path)).toBe(1);
   }, 15_000);
 
@@ -182,8 +182,8 @@ describe('createAlertDelivery', () => {
     const delivery = deliveryFor({ outbox: { path: join(tempDir(), 'outbox.sqlite') } });
     delivery.start();
     await collector.waitFor((m) => m.topic === `c5/${SITE}/status` && (m.payload as { state: string }).state === 'online', 10_000);
-    const first = delivery.shutdown();
-    expect(delivery.shutdown()).toBe(first);
+    const first = delivery.stop();
+    expect(delivery.stop()).toBe(first);
     await first;
     const late = delivery.sink.publish(alertFrom(delivery));
     await expect(late).rejects.toBeInstanceOf(PublishError);
