@@ -48,7 +48,7 @@ export async function startAlertGenerator(options: {
   readyTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }): Promise<AlertGeneratorProcess> {
-  if (!existsSync(join(repoRoot, 'dist', 'agent', 'publish', 'createAlertDelivery.js'))) {
+  if (!existsSync(join(repoRoot, 'dist', 'agent', 'outbox', 'createAlertDelivery.js'))) {
     throw new Error('dist/ has no createAlertDelivery.js: run `npm run build` first');
   }
   const child = spawn(process.execPath, [SCRIPT, options.configPath, '--rate', String(options.rate), '--cameras', options.cameras.join(',')], {

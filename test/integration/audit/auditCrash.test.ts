@@ -11,7 +11,7 @@ const CHILD = join(repoRoot, 'test', 'helpers', 'auditWriterChild.mjs');
 
 describe('audit log after kill -9', () => {
   it('verifies clean after a writer is killed mid-stream and a new one carries on', async () => {
-    if (!existsSync(join(repoRoot, 'dist', 'agent', 'observe', 'AuditLog.js')))
+    if (!existsSync(join(repoRoot, 'dist', 'agent', 'audit', 'AuditLog.js')))
       throw new Error('dist/ is missing: run `npm run build` (npm test does it in pretest)');
     const dir = tempAuditDir();
     const child = spawn(process.execPath, [CHILD, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
