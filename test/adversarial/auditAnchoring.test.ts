@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILE } from '../../agent/audit/auditFiles.js';
 import { GENESIS, sealRecord, type AuditEntry, type AuditRecord, type AuditRef } from '../../agent/audit/auditRecord.js';
-import { startAgentProcess, type AgentProcess } from '../helpers/agentProcess.js';
-import { createAgentSite, type AgentSite } from '../helpers/agentSite.js';
+import type { AgentProcess } from '../helpers/agentProcess.js';
+import type { AgentSite } from '../helpers/agentSite.js';
 import { auditFiles } from '../helpers/auditLog.js';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { collectMqtt, type CollectedMessage, type MqttCollector } from '../helpers/mqttCollector.js';
+import type { MosquittoBroker } from '../helpers/mosquitto.js';
+import type { CollectedMessage, MqttCollector } from '../helpers/mqttCollector.js';
+import { startSiteUnderTest, stopSiteUnderTest } from '../helpers/siteUnderTest.js';
 import { readRetained } from '../helpers/retainedMessage.js';
 import { runCli } from '../helpers/runCli.js';
 
@@ -59,18 +60,13 @@ function rewriteHistory(auditDir: string, edit: (entry: AuditEntry) => AuditEntr
 }
 
 beforeAll(async () => {
-  broker = await startMosquitto();
-  site = createAgentSite('anchor-site', broker.url);
-  collector = await collectMqtt({ url: broker.url, topics: [`c5/${site.siteId}/#`] });
-  site.write({ version: 1, extra: 'audit: { fsyncIntervalMs: 100, checkpointIntervalSeconds: 1 }\nstats: { intervalSeconds: 1 }' });
-  agent = await startAgentProcess(site.configPath, { env: site.env });
+  ({ broker, site, collector, agent } = await startSiteUnderTest('anchor-site', {
+    version: 1,
+    extra: 'audit: { fsyncIntervalMs: 100, checkpointIntervalSeconds: 1 }\nstats: { intervalSeconds: 1 }',
+  }));
 }, 90_000);
 
-afterAll(async () => {
-  await agent?.kill();
-  await collector?.close();
-  await broker?.stop();
-});
+afterAll(() => stopSiteUnderTest({ agent, collector, broker }));
 
 describe('audit checkpoints held by the centre', () => {
   let checkpointsFile: string;

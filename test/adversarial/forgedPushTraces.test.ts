@@ -2,12 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigState } from '../../agent/fleet/configState.js';
-import { startAgentProcess, WARN, type AgentProcess } from '../helpers/agentProcess.js';
-import { createAgentSite, type AgentSite } from '../helpers/agentSite.js';
+import { WARN, type AgentProcess } from '../helpers/agentProcess.js';
+import type { AgentSite } from '../helpers/agentSite.js';
 import { readRecords } from '../helpers/auditLog.js';
 import { EXPECTED_REASON, echoesMoreThan, FORGED_SHAPES, forgedPush } from '../helpers/forgedPushes.js';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { collectMqtt, type CollectedMessage, type MqttCollector } from '../helpers/mqttCollector.js';
+import type { MosquittoBroker } from '../helpers/mosquitto.js';
+import type { CollectedMessage, MqttCollector } from '../helpers/mqttCollector.js';
+import { startSiteUnderTest, stopSiteUnderTest } from '../helpers/siteUnderTest.js';
 import { readRetained } from '../helpers/retainedMessage.js';
 
 /**
@@ -47,18 +48,10 @@ function forgery(i: number): [string, Buffer] {
 }
 
 beforeAll(async () => {
-  broker = await startMosquitto();
-  site = createAgentSite('forged-site', broker.url);
-  collector = await collectMqtt({ url: broker.url, topics: ['#'] });
-  site.write({ version: 1, maxPushBytes: MAX_PUSH_BYTES });
-  agent = await startAgentProcess(site.configPath, { env: site.env });
+  ({ broker, site, collector, agent } = await startSiteUnderTest('forged-site', { version: 1, maxPushBytes: MAX_PUSH_BYTES }, { topics: ['#'] }));
 }, 90_000);
 
-afterAll(async () => {
-  await agent?.kill();
-  await collector?.close();
-  await broker?.stop();
-});
+afterAll(() => stopSiteUnderTest({ agent, collector, broker }));
 
 describe('forged config pushes', () => {
   const reasons = new Map<string, number>();

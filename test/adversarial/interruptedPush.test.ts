@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigState } from '../../agent/fleet/configState.js';
 import { startAgentProcess, type AgentProcess } from '../helpers/agentProcess.js';
-import { createAgentSite, type AgentSite } from '../helpers/agentSite.js';
+import type { AgentSite } from '../helpers/agentSite.js';
 import { readRecords } from '../helpers/auditLog.js';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { collectMqtt, type CollectedMessage, type MqttCollector } from '../helpers/mqttCollector.js';
+import type { MosquittoBroker } from '../helpers/mosquitto.js';
+import type { CollectedMessage, MqttCollector } from '../helpers/mqttCollector.js';
+import { startSiteUnderTest, stopSiteUnderTest } from '../helpers/siteUnderTest.js';
 import { waitFor } from '../helpers/recordingListener.js';
 import { readRetained } from '../helpers/retainedMessage.js';
 
@@ -29,18 +30,10 @@ const statesSince = (mark: number): ConfigState[] =>
     .map((m) => m.payload as ConfigState);
 
 beforeAll(async () => {
-  broker = await startMosquitto();
-  site = createAgentSite('crash-site', broker.url);
-  collector = await collectMqtt({ url: broker.url, topics: [`c5/${site.siteId}/#`] });
-  site.write({ version: 1, probationSeconds: PROBATION_SECONDS });
-  agent = await startAgentProcess(site.configPath, { env: site.env });
+  ({ broker, site, collector, agent } = await startSiteUnderTest('crash-site', { version: 1, probationSeconds: PROBATION_SECONDS }));
 }, 90_000);
 
-afterAll(async () => {
-  await agent?.kill();
-  await collector?.close();
-  await broker?.stop();
-});
+afterAll(() => stopSiteUnderTest({ agent, collector, broker }));
 
 describe('a push interrupted by kill -9 in its probation', () => {
   // adds camera b: an added camera is on probation until it has delivered frames for the window

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigState } from '../../agent/fleet/configState.js';
 import { sampleEvery, startAgentProcess, type AgentProcess, type HealthProbe } from '../helpers/agentProcess.js';
-import { createAgentSite, type AgentSite } from '../helpers/agentSite.js';
+import type { AgentSite } from '../helpers/agentSite.js';
 import { forgedFlood } from '../helpers/forgedPushes.js';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { collectMqtt, type CollectedMessage, type MqttCollector } from '../helpers/mqttCollector.js';
+import type { MosquittoBroker } from '../helpers/mosquitto.js';
+import type { CollectedMessage, MqttCollector } from '../helpers/mqttCollector.js';
+import { startSiteUnderTest, stopSiteUnderTest } from '../helpers/siteUnderTest.js';
 import { readRetained } from '../helpers/retainedMessage.js';
 
 /**
@@ -70,21 +71,13 @@ async function watched<T>(during: () => Promise<T>): Promise<{ result: T; health
 const mb = (bytes: number): string => (bytes / MiB).toFixed(1);
 
 beforeAll(async () => {
-  broker = await startMosquitto();
-  site = createAgentSite('flood-site', broker.url);
-  collector = await collectMqtt({ url: broker.url, topics: [`c5/${site.siteId}/#`] });
-  site.write({ version: 1, maxPushBytes: MiB });
-  agent = await startAgentProcess(site.configPath, { env: site.env });
+  ({ broker, site, collector, agent } = await startSiteUnderTest('flood-site', { version: 1, maxPushBytes: MiB }));
   const deadline = Date.now() + 30_000;
   while ((await framesSoFar()) < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
 }, 90_000);
 
-afterAll(async () => {
-  await agent?.kill();
-  // the forged push stays retained on this broker only: nothing outlives the file
-  await collector?.close();
-  await broker?.stop();
-});
+// the forged push stays retained on this broker only: nothing outlives the file
+afterAll(() => stopSiteUnderTest({ agent, collector, broker }));
 
 describe('a flood of maximum-size unsigned pushes', () => {
   it('keeps /healthz under 1 s, frames flowing and memory bounded, then applies a genuine push', async () => {

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigState } from '../../agent/fleet/configState.js';
-import { startAgentProcess, WARN, type AgentProcess } from '../helpers/agentProcess.js';
-import { createAgentSite, type AgentSite } from '../helpers/agentSite.js';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { collectMqtt, type CollectedMessage, type MqttCollector } from '../helpers/mqttCollector.js';
+import { WARN, type AgentProcess } from '../helpers/agentProcess.js';
+import type { AgentSite } from '../helpers/agentSite.js';
+import type { MosquittoBroker } from '../helpers/mosquitto.js';
+import type { CollectedMessage, MqttCollector } from '../helpers/mqttCollector.js';
+import { startSiteUnderTest, stopSiteUnderTest } from '../helpers/siteUnderTest.js';
 import { waitFor } from '../helpers/recordingListener.js';
 import { readRetained } from '../helpers/retainedMessage.js';
 
@@ -28,19 +29,11 @@ async function hangUp(): Promise<ConfigState> {
 }
 
 beforeAll(async () => {
-  broker = await startMosquitto();
-  site = createAgentSite('signal-site', broker.url);
-  collector = await collectMqtt({ url: broker.url, topics: [`c5/${site.siteId}/#`] });
-  site.write({ version: 1, cameras: ['a', 'b'] });
-  agent = await startAgentProcess(site.configPath, { env: site.env });
+  ({ broker, site, collector, agent } = await startSiteUnderTest('signal-site', { version: 1, cameras: ['a', 'b'] }));
   await collector.waitFor((m) => m.topic === site.topics.cameraStatus('b') && (m.payload as { state: string }).state === 'online', 30_000);
 }, 90_000);
 
-afterAll(async () => {
-  await agent?.kill();
-  await collector?.close();
-  await broker?.stop();
-});
+afterAll(() => stopSiteUnderTest({ agent, collector, broker }));
 
 describe('signals', () => {
   it('SIGHUP applies the edited config file through the push path and the agent keeps running', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfigFile, MAX_CONFIG_FILE_BYTES, parseSiteConfigText } from '../../../../agent/config/loadSiteConfig.js';
-import { ConfigError } from '../../../../pipelines/errors.js';
+import { configRejection } from '../../../helpers/configRejection.js';
 
 const yaml = (password: string, url: string): string => `
 version: 1
@@ -17,16 +17,6 @@ cameras:
   - id: cam-1
     source: { url: "${url}" }
 `;
-
-function rejection(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadSiteConfig', () => {
   it('resolves env: and file: references and hashes the exact bytes', () => {
@@ -48,30 +38,30 @@ describe('loadSiteConfig', () => {
     expect(bearer.config.metrics.auth).toEqual({ bearerToken: 'tok-1' });
     const basic = parseSiteConfigText(withAuth(`{ username: prometheus, password: "file:${join(dir, 'metrics-pw')}" }`), 'site.yaml', {});
     expect(basic.config.metrics.auth).toEqual({ username: 'prometheus', password: 'scrape-pw' });
-    const error = rejection(() => parseSiteConfigText(withAuth('{ bearerToken: env:METRICS_TOKEN }'), 'site.yaml', {}));
+    const error = configRejection(() => parseSiteConfigText(withAuth('{ bearerToken: env:METRICS_TOKEN }'), 'site.yaml', {}));
     expect(error.message).toBe('metrics.auth.bearerToken: environment variable METRICS_TOKEN is not set (from "env:METRICS_TOKEN")');
   });
 
   it('names the config path and variable of a missing secret, never a value', () => {
-    const error = rejection(() => parseSiteConfigText(yaml('env:MQTT_PW', 'rtsp://cam'), 'site.yaml', {}));
+    const error = configRejection(() => parseSiteConfigText(yaml('env:MQTT_PW', 'rtsp://cam'), 'site.yaml', {}));
     expect(error.code).toBe('secret_unresolved');
     expect(error.message).toBe('mqtt.password: environment variable MQTT_PW is not set (from "env:MQTT_PW")');
   });
 
   it('reports YAML syntax errors, schema errors and unreadable files with the source', () => {
-    expect(rejection(() => parseSiteConfigText('version: [1', 'bad.yaml', {})).code).toBe('config_syntax');
-    const invalid = rejection(() => parseSiteConfigText('version: 1\nsite: {id: A B}\n', 'bad.yaml', {}));
+    expect(configRejection(() => parseSiteConfigText('version: [1', 'bad.yaml', {})).code).toBe('config_syntax');
+    const invalid = configRejection(() => parseSiteConfigText('version: 1\nsite: {id: A B}\n', 'bad.yaml', {}));
     expect(invalid.code).toBe('config_invalid');
     expect(invalid.message).toContain('site.id: expected an id');
     expect(invalid.message).toContain('mqtt: ');
-    const missing = rejection(() => loadSiteConfigFile('/nonexistent/site.yaml', {}));
+    const missing = configRejection(() => loadSiteConfigFile('/nonexistent/site.yaml', {}));
     expect(missing.code).toBe('config_unreadable');
     expect(missing.message).toContain('/nonexistent/site.yaml (ENOENT)');
   });
 
   it('reports every unresolved secret in one error, each with its field and reference', () => {
     const text = `${yaml('env:MQTT_PW', 'file:/nonexistent/cam-url')}  - id: cam-2\n    source: { url: "env:CAM2_URL" }\n`;
-    const error = rejection(() => parseSiteConfigText(text, 'site.yaml', { UNRELATED: 'value' }));
+    const error = configRejection(() => parseSiteConfigText(text, 'site.yaml', { UNRELATED: 'value' }));
     expect(error.code).toBe('secret_unresolved');
     expect(error.message.split('\n')).toEqual([
       '3 secrets do not resolve:',
@@ -83,7 +73,7 @@ describe('loadSiteConfig', () => {
 
   it('reports schema errors and unresolved secrets together', () => {
     const text = yaml('env:MQTT_PW', 'rtsp://cam').replace('id: cam-1', 'id: Cam 1\n    analyticsFps: -1');
-    const error = rejection(() => parseSiteConfigText(text, 'site.yaml', {}));
+    const error = configRejection(() => parseSiteConfigText(text, 'site.yaml', {}));
     expect(error.code).toBe('config_invalid');
     expect(error.message).toContain('cameras[0].id: expected an id');
     expect(error.message).toContain('cameras[0].analyticsFps: ');
@@ -99,19 +89,19 @@ describe('the size of a site config', () => {
     const path = join(dir, 'huge.yaml');
     // valid YAML all the way, so only the cap can refuse it
     writeFileSync(path, `${yaml('p', 'rtsp://cam')}# ${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\n`);
-    const error = rejection(() => loadSiteConfigFile(path, {}));
+    const error = configRejection(() => loadSiteConfigFile(path, {}));
     expect(error.code).toBe('config_too_large');
     const size = yaml('p', 'rtsp://cam').length + '# \n'.length + MAX_CONFIG_FILE_BYTES;
     expect(error.message).toBe(`${path}: site config too large (${size} bytes, over the limit of ${MAX_CONFIG_FILE_BYTES})`);
     const text = `${yaml('p', 'rtsp://cam')}# ${'é'.repeat(MAX_CONFIG_FILE_BYTES / 2)}\n`;
-    expect(rejection(() => parseSiteConfigText(text, 'push', {})).code).toBe('config_too_large');
+    expect(configRejection(() => parseSiteConfigText(text, 'push', {})).code).toBe('config_too_large');
   });
 
   it('refuses a 50 MB file without reading it', () => {
     const path = join(dir, 'fifty.yaml');
     writeFileSync(path, Buffer.alloc(50 * 1024 * 1024, 0x61));
     const before = process.memoryUsage().rss;
-    expect(rejection(() => loadSiteConfigFile(path, {})).code).toBe('config_too_large');
+    expect(configRejection(() => loadSiteConfigFile(path, {})).code).toBe('config_too_large');
     // the cap is checked on the open descriptor's size: nothing near 50 MB is allocated
     expect(process.memoryUsage().rss - before).toBeLessThan(20 * 1024 * 1024);
   });
@@ -119,7 +109,9 @@ describe('the size of a site config', () => {
   it('refuses a FIFO or a device as the config file at once', () => {
     const fifo = join(dir, 'site.fifo');
     execFileSync('mkfifo', [fifo]);
-    expect(rejection(() => loadSiteConfigFile(fifo, {})).message).toBe(`cannot read site config ${fifo} (not a regular file but a FIFO)`);
-    expect(rejection(() => loadSiteConfigFile('/dev/zero', {})).message).toBe('cannot read site config /dev/zero (not a regular file but a character device)');
+    expect(configRejection(() => loadSiteConfigFile(fifo, {})).message).toBe(`cannot read site config ${fifo} (not a regular file but a FIFO)`);
+    expect(configRejection(() => loadSiteConfigFile('/dev/zero', {})).message).toBe(
+      'cannot read site config /dev/zero (not a regular file but a character device)',
+    );
   });
 });

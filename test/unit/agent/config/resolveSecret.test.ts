@@ -4,17 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_SECRET_FILE_BYTES, resolveSecret } from '../../../../agent/config/resolveSecret.js';
-import { ConfigError } from '../../../../pipelines/errors.js';
-
-function rejection(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configRejection } from '../../../helpers/configRejection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'c5-secret-'));
 
@@ -38,24 +28,24 @@ describe('resolveSecret', () => {
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     // a blocking open would never return (no writer): the test would hang, not fail
-    const error = rejection(() => resolveSecret(`file:${fifo}`, 'mqtt.password', {}));
+    const error = configRejection(() => resolveSecret(`file:${fifo}`, 'mqtt.password', {}));
     expect(error.code).toBe('secret_unresolved');
     expect(error.message).toBe(`mqtt.password: cannot read secret file "${fifo}" (not a regular file but a FIFO)`);
   });
 
   it('refuses a device instead of reading it without end', () => {
     for (const device of ['/dev/zero', '/dev/urandom']) {
-      const error = rejection(() => resolveSecret(`file:${device}`, 'mqtt.password', {}));
+      const error = configRejection(() => resolveSecret(`file:${device}`, 'mqtt.password', {}));
       expect(error.message).toBe(`mqtt.password: cannot read secret file "${device}" (not a regular file but a character device)`);
     }
-    expect(rejection(() => resolveSecret(`file:${dir}`, 'mqtt.password', {})).message).toContain('(not a regular file but a directory)');
+    expect(configRejection(() => resolveSecret(`file:${dir}`, 'mqtt.password', {})).message).toContain('(not a regular file but a directory)');
   });
 
   it('refuses a file over 64 KiB and accepts one of exactly 64 KiB', () => {
     expect(MAX_SECRET_FILE_BYTES).toBe(65_536);
     const big = join(dir, 'big');
     writeFileSync(big, 'x'.repeat(65_537));
-    expect(rejection(() => resolveSecret(`file:${big}`, 'metrics.auth.bearerToken', {})).message).toBe(
+    expect(configRejection(() => resolveSecret(`file:${big}`, 'metrics.auth.bearerToken', {})).message).toBe(
       `metrics.auth.bearerToken: cannot read secret file "${big}" (65537 bytes, over the limit of 65536)`,
     );
     const edge = join(dir, 'edge');
@@ -64,10 +54,10 @@ describe('resolveSecret', () => {
   });
 
   it('names the config path and the reference, never a value', () => {
-    expect(rejection(() => resolveSecret('file:/nonexistent/pw', 'mqtt.password', {})).message).toBe(
+    expect(configRejection(() => resolveSecret('file:/nonexistent/pw', 'mqtt.password', {})).message).toBe(
       'mqtt.password: cannot read secret file "/nonexistent/pw" (ENOENT)',
     );
-    const odd = rejection(() => resolveSecret('env:BAD\nNAME', 'mqtt.password', { OTHER: 'value-never-shown' }));
+    const odd = configRejection(() => resolveSecret('env:BAD\nNAME', 'mqtt.password', { OTHER: 'value-never-shown' }));
     expect(odd.message).toBe('mqtt.password: environment variable "BAD\\nNAME" is not set (from "env:BAD\\nNAME")');
   });
 });
