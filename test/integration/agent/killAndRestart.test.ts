@@ -74,9 +74,11 @@ describe('the agent killed with SIGKILL while alerts flow, then started again', 
     agents.push(killed);
     await waitFor('alerts delivered by the first agent', () => delivered().length >= 2, 30_000, 100);
 
-    // Broker down: what the agent makes from now on can only wait in its outbox.
-    await first.close();
+    // Broker down: what the agent makes from now on can only wait in its outbox. The collector
+    // stays subscribed until the broker is gone: an alert the broker acknowledged in between would
+    // otherwise leave the outbox with nobody to receive it, and look lost.
     await broker.stop();
+    await first.close();
     await waitFor('alerts waiting in the outbox', () => outboxAlerts().length >= 2, 30_000, 200);
     await killed.kill();
     expect(killed.cli.child.signalCode).toBe('SIGKILL');
