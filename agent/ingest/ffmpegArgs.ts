@@ -66,8 +66,13 @@ export function letterboxFilter(fps: number, width: number, height: number, down
   ].join(',');
 }
 
-export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
-  const { camera, sourceUrl, inputWidth, inputHeight } = options;
+/**
+ * Everything up to and including `-i`: log settings, the transport, I/O timeout, file looping and
+ * pacing, and the hardware-decoding input options. `c5-agent snapshot` builds its own outputs on
+ * this, so it opens a camera exactly as the agent does.
+ */
+export function buildFfmpegInputArgs(options: Omit<FfmpegArgsOptions, 'inputWidth' | 'inputHeight'>): string[] {
+  const { camera, sourceUrl } = options;
   const source = camera.source;
   // info level is needed: the "Input #0 ... Stream #0:0: Video: ... WxH" dump is how the source
   // size (and so the letterbox) is learnt. -nostats drops the progress line spam.
@@ -88,9 +93,14 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
       break;
   }
   if (options.hwDecode) args.push(...options.hwDecode.inputArgs);
-  args.push(
-    '-i',
-    ffmpegInput(sourceUrl),
+  args.push('-i', ffmpegInput(sourceUrl));
+  return args;
+}
+
+export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
+  const { camera, inputWidth, inputHeight } = options;
+  return [
+    ...buildFfmpegInputArgs(options),
     '-an',
     // only the first video stream: a camera's data or second video track must not change the frame layout
     '-map',
@@ -102,8 +112,7 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
     '-pix_fmt',
     'bgr24',
     'pipe:1',
-  );
-  return args;
+  ];
 }
 
 /** The codec name of the input's first video stream ("Stream #0:0: Video: hevc (Main), ..."). */
