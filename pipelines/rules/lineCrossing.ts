@@ -6,6 +6,16 @@ import type { ConditionResult } from './TrackCondition.js';
 import { TrackRule } from './TrackRule.js';
 
 /**
+ * The direction of a crossing that ends on this side of the directed line, given the sign of
+ * `signedDistanceToLine` there: `in` ends on the right of `from`→`to` as seen on screen. The one
+ * definition of `in`: the rule below judges crossings with it and `c5-agent snapshot` points its
+ * arrow with it (pipelines/overlay/lineInArrow.ts).
+ */
+export function crossingDirectionInto(signedDistance: number): CrossingDirection {
+  return signedDistance > 0 ? 'in' : 'out';
+}
+
+/**
  * `line_crossing`: the anchor passes from one side of a directed line segment to the other. A side
  * only counts once the anchor is at least `minDisplacement` from the line, so a box jittering on
  * the line never crosses; and each crossing counts once. `in` is from the left of `from`→`to` to
@@ -37,7 +47,7 @@ export function createLineCrossingRule(rule: LineCrossingRule, context: RuleCont
         sidePoint = anchor;
         // Passing around the end of the segment changes side without crossing it.
         if (wasSide === 0 || wasSide === nowSide || !segmentsIntersect(previous, anchor, from, to)) return nothingYet;
-        const direction: CrossingDirection = nowSide > 0 ? 'in' : 'out';
+        const direction = crossingDirectionInto(nowSide);
         if (rule.direction !== 'both' && direction !== rule.direction) {
           return { kind: 'fails', reason: 'wrong_direction', values: { ...values, direction, expected: rule.direction } };
         }
