@@ -11,8 +11,16 @@ export const EXIT = {
   usage: 2,
   /** `audit verify`: the log was read and its integrity is broken (edited, removed, reordered, rewritten) */
   integrityBroken: 3,
-  /** a signature was checked and does not verify (`config validate` of an envelope) */
+  /** a signature was checked and does not verify (`config validate` of an envelope, `audit verify --checkpoints`) */
   invalidSignature: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The exit code for an error a command threw, by its AgentError code. */
+export function exitCodeFor(error: { readonly code: string }): ExitCode {
+  if (error.code === 'usage') return EXIT.usage;
+  // an envelope signed by no trusted key, or not verifying; a checkpoint signed by another key
+  if (error.code === 'bad_signature' || error.code === 'unknown_key' || error.code === 'checkpoint_untrusted') return EXIT.invalidSignature;
+  return EXIT.failure;
+}

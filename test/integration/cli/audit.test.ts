@@ -9,7 +9,7 @@ import { clipPath, sharedModelsDir } from '../../helpers/paths.js';
 import { runCli, startCli } from '../../helpers/runCli.js';
 
 describe('c5-agent audit', () => {
-  it('verify says OK (exit 0) for a whole log and names the first broken record (exit 1) for a tampered one', async () => {
+  it('verify says OK (exit 0) for a whole log and names the first broken record (exit 3, integrity broken) for a tampered one', async () => {
     const dir = await writeSampleLog(5);
     const ok = await runCli(['audit', 'verify', dir]);
     expect(ok.stdout).toBe('OK: 5 records in 1 files, last seq 5\n');
@@ -21,7 +21,7 @@ describe('c5-agent audit', () => {
     writeFileSync(file, lines.join('\n'));
     const broken = await runCli(['audit', 'verify', dir]);
     expect(broken.stdout).toMatch(/^BROKEN: audit-\d{4}-\d\d-\d\d\.jsonl line 2, seq 3: reordered: expected seq 2, found seq 3/);
-    expect(broken.code).toBe(1);
+    expect(broken.code).toBe(3);
   });
 
   describe('on a running agent', () => {

@@ -79,10 +79,10 @@ describe('c5-agent audit verify --checkpoints', () => {
           'anchored: 1 checkpoint\\(s\\) signed by ed25519-[0-9a-f]{16} match the log, the newest at seq 1 ',
       ),
     );
-    expect(caught.code).toBe(1);
+    expect(caught.code).toBe(3);
   }, 30_000);
 
-  it('fails (exit 1) with the entry named when a checkpoint is not from the key given', async () => {
+  it('fails with exit 4 (invalid signature) and the entry named when a checkpoint is not from the key given', async () => {
     const { dir, centre } = await anchoredLog();
     const other = await anchoredLog();
     const result = await runCli(['audit', 'verify', dir, '--checkpoints', centre, '--public-key', other.publicKey]);
@@ -90,6 +90,6 @@ describe('c5-agent audit verify --checkpoints', () => {
     expect(result.stderr).toMatch(
       new RegExp(`${centre} entry 1 \\(seq 1\\) is signed by ed25519-[0-9a-f]{16}, not by ed25519-[0-9a-f]{16} \\(the --public-key given\\)`),
     );
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(4);
   }, 30_000);
 });

@@ -30,10 +30,11 @@ describe('c5-agent CLI', () => {
   it('prints usage for help and refuses unknown commands', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('c5-agent run --config site.yaml');
+    expect(help.stdout).toContain('Usage: c5-agent [options] [command]');
+    expect(help.stdout).toMatch(/^\s+run \[options\]\s+run the agent on a site config/m);
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
   });
 
   it('says clearly when the config file cannot be read', async () => {

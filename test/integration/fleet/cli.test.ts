@@ -97,7 +97,7 @@ describe('c5-agent keys and config sign', () => {
     expect(noFleet.code).toBe(1);
     expect(noFleet.stderr).toContain('fleet: a pushed config must keep the fleet section');
     const badExpiry = await runCli(['config', 'sign', '--key', key, '--expires-in', 'tomorrow', writeSite('ok.yaml', 9)]);
-    expect(badExpiry.code).toBe(1);
+    expect(badExpiry.code).toBe(2);
     expect(badExpiry.stderr).toContain('--expires-in "tomorrow"');
   });
 });

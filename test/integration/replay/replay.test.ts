@@ -65,7 +65,7 @@ describe('c5-agent replay', () => {
 
   it('asks which camera when the site has several, and names the choices', async () => {
     const result = await runCli(['replay', '--config', config, '--input', clip, '--out', join(dir, 'x.jsonl')], { env });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('has 2 cameras; choose one with --camera (plaza, other)');
   });
 });

@@ -1,0 +1,24 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Option-argument parsers for commander: a bad value is a usage error that names the rule. */
+
+export function positiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!(value.trim() !== '' && Number.isFinite(seconds) && seconds > 0))
+    throw new InvalidArgumentError('expected a positive number of seconds, such as 12 or 2.5');
+  return seconds;
+}
+
+export function nonNegativeSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!(value.trim() !== '' && Number.isFinite(seconds) && seconds >= 0))
+    throw new InvalidArgumentError('expected a number of seconds, 0 or more, such as 12 or 2.5');
+  return seconds;
+}
+
+/** a TCP port; 0 picks a free one */
+export function port(value: string): number {
+  const n = Number(value);
+  if (!(/^\d{1,5}$/.test(value) && n <= 65_535)) throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return n;
+}

@@ -1,0 +1,181 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AgentError, toError } from '../../pipelines/errors.js';
+import { auditExplainCommand } from '../audit/auditExplainCommand.js';
+import { auditVerifyCommand } from '../audit/auditVerifyCommand.js';
+import { validateCommand } from '../config/validateCommand.js';
+import { demoCommand } from '../demo/demoCommand.js';
+import { keysGenerateCommand } from '../fleet/keysGenerateCommand.js';
+import { signCommand } from '../fleet/signCommand.js';
+import { pullCommand } from '../inference/pullCommand.js';
+import { quoteUntrusted } from '../../pipelines/untrustedText.js';
+import { createRootLogger } from '../observe/logger.js';
+import { SecretScrubber } from '../observe/SecretScrubber.js';
+import { replayCommand } from '../replay/replayCommand.js';
+import type { CommandIo } from './CommandIo.js';
+import { EXIT, exitCodeFor } from './exitCodes.js';
+import { port, positiveSeconds } from './optionParsers.js';
+import { runCommand } from './runCommand.js';
+
+export interface ProgramIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: CommandIo['out'];
+  readonly err: CommandIo['err'];
+  readonly version: string;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const LOG_FORMATS = ['auto', 'json', 'pretty'];
+
+const HELP_FOOTER = `
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 integrity broken (audit verify),
+            4 invalid signature (config validate of an envelope).
+
+Environment: C5_MODELS_DIR (mirror folder for model weights), C5_MEDIA_DIR (demo clip),
+C5_AUDIT_DIR (audit log folder when the config sets none), FFMPEG_PATH,
+C5_LOG_LEVEL (trace, debug, info, warn, error).`;
+
+interface GlobalOptions {
+  readonly logLevel?: string;
+  readonly logFormat: string;
+}
+
+/**
+ * The `c5-agent` command line on commander: help on every command, suggestions for mistyped
+ * commands and flags, and the exit codes of exitCodes.ts. Nothing here calls process.exit: the
+ * code comes back to main.ts, so tests can drive the whole program in-process.
+ */
+export async function runProgram(argv: readonly string[], io: ProgramIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  // Filled by startAgent with every secret the config resolves; every log line passes through it.
+  const scrubber = new SecretScrubber();
+
+  /** Commands that print results keep their own logs quiet unless asked (--log-level). */
+  const commandIo = (command: Command, defaultLevel: string): CommandIo => {
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    const level = globals.logLevel ?? io.env['C5_LOG_LEVEL'] ?? defaultLevel;
+    const logger = createRootLogger({ level, scrubber });
+    return { env: io.env, out: io.out, err: io.err, logger, version: io.version };
+  };
+  /** Wraps an action: its number is the exit code. */
+  const act =
+    <A extends unknown[]>(defaultLevel: string, action: (io: CommandIo, ...args: A) => number | Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      const command = args[args.length - 1] as Command;
+      checkRequiredOptions(command);
+      exitCode = await action(commandIo(command, defaultLevel), ...args);
+    };
+
+  const program = new Command('c5-agent')
+    .description('Edge analytics agent for city camera sites: RTSP cameras in, structured MQTT alerts out; video never leaves the box.')
+    .version(io.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .addOption(new Option('--log-level <level>', 'log level (default: info for run, warn for the rest; env C5_LOG_LEVEL)').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'logs as JSON, or pretty for people (auto: pretty on a terminal)').choices(LOG_FORMATS).default('auto'))
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out.write(text), writeErr: (text) => io.err.write(text) })
+    .addHelpText('after', HELP_FOOTER);
+  // every subcommand inherits exitOverride, output and suggestion settings from its parent
+  const sub = (parent: Command, name: string, description: string): Command =>
+    parent.command(name).description(description).copyInheritedSettings(parent).exitOverride();
+
+  sub(program, 'run', 'run the agent on a site config; SIGHUP re-reads it, SIGTERM/SIGINT stop it in order')
+    .addOption(required('-c, --config <file>', 'the site config (YAML or JSON)'))
+    .action(act('info', (cio, options: { config: string }) => runCommand(options, cio, scrubber)));
+
+  const config = sub(program, 'config', 'check and sign site configs');
+  sub(config, 'validate', 'check a site config, or a signed envelope (and its signature); errors name the field')
+    .argument('<file>', 'a site config (YAML or JSON) or a signed envelope (JSON)')
+    .option('--trusted <file>', "trusted-keys file: check an envelope's signature against it")
+    .action(act('warn', (cio, file: string, options: { trusted?: string }) => validateCommand({ file, ...options }, cio)));
+  sub(config, 'sign', 'print a signed config envelope for a fleet push')
+    .argument('<file>', 'the site config to sign')
+    .addOption(required('--key <file>', 'the Ed25519 signing key (PEM)'))
+    .option('--key-id <id>', "the key id the boxes trust it under (default: the key's fingerprint)")
+    .option('--expires-in <duration>', 'how long the push stays valid: 90s, 30m, 24h, 7d or none', '24h')
+    .action(act('warn', (cio, file: string, options: { key: string; keyId?: string; expiresIn: string }) => signCommand({ file, ...options }, cio)));
+
+  const keys = sub(program, 'keys', 'config-signing keys');
+  sub(keys, 'generate', 'a new Ed25519 signing key DIR/ID.key.pem (mode 0600); its public key joins DIR/trusted-keys.json')
+    .addOption(required('--out <dir>', 'folder for the key and trusted-keys.json'))
+    .option('--key-id <id>', "the key id (default: the key's fingerprint)")
+    .action(act('warn', (cio, options: { out: string; keyId?: string }) => keysGenerateCommand(options, cio)));
+
+  sub(program, 'demo', 'the shared clip through the whole agent, with an embedded broker on loopback, printing each alert')
+    .option('--clip <file>', 'a video file instead of the shared clip')
+    .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)', positiveSeconds)
+    .option('--metrics-port <port>', 'port for /metrics (0: any free port)', port)
+    .action(
+      act('warn', (cio, options: { clip?: string; duration?: number; metricsPort?: number }) =>
+        demoCommand({ clip: options.clip, durationSeconds: options.duration, metricsPort: options.metricsPort }, cio),
+      ),
+    );
+
+  const models = sub(program, 'models', 'detection model weights');
+  sub(models, 'pull', 'download a model into models/cache (sha256 checked)')
+    .argument('[name]', 'a model from models/registry.json', 'yolox-nano')
+    .action(act('info', (cio, name: string) => pullCommand({ name }, cio)));
+
+  const audit = sub(program, 'audit', 'the tamper-evident audit log');
+  sub(audit, 'verify', "check the audit log's hash chain (and the centre's signed checkpoints): OK, or the first broken record")
+    .argument('[dir]', "the audit log folder (default: C5_AUDIT_DIR, else the agent's default)")
+    .option('--checkpoints <file>', 'signed checkpoints the centre kept (JSON Lines or an array)')
+    .option('--public-key <key>', "the box's base64 public key, to check the checkpoints' signatures")
+    .action(act('warn', (cio, dir: string | undefined, options: { checkpoints?: string; publicKey?: string }) => auditVerifyCommand({ dir, ...options }, cio)));
+  sub(audit, 'explain', 'the decision trail behind one alert')
+    .argument('<alert-id>', "the alert's id, as the centre received it")
+    .option('--dir <dir>', 'the audit log folder')
+    .action(act('warn', (cio, alertId: string, options: { dir?: string }) => auditExplainCommand({ alertId, ...options }, cio)));
+
+  sub(program, 'replay', "a camera's pipeline over a recorded clip, every frame, one JSON line per decision; two runs write the same file")
+    .addOption(required('-c, --config <file>', 'the site config'))
+    .option('--camera <id>', 'the camera (needed when the site has several)')
+    .addOption(required('--input <file>', 'the recorded clip'))
+    .addOption(required('--out <file>', 'where the decisions go (JSON Lines)'))
+    .option('--start <iso-time>', "wall time of the clip's first frame, e.g. 2026-11-29T18:00:00Z")
+    .action(act('warn', (cio, options: { config: string; camera?: string; input: string; out: string; start?: string }) => replayCommand(options, cio)));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}
+
+/**
+ * Commander checks required options before unknown ones, so `run --confg x.yaml` would say
+ * "--config not specified" instead of suggesting it. Required options are checked here, after
+ * commander has refused unknown flags, with commander's own wording and the usage exit code.
+ */
+const requiredOptions = new WeakSet<Option>();
+
+function required(flags: string, description: string): Option {
+  const option = new Option(flags, `${description} (required)`);
+  requiredOptions.add(option);
+  return option;
+}
+
+function checkRequiredOptions(command: Command): void {
+  for (const option of command.options) {
+    if (requiredOptions.has(option) && command.getOptionValue(option.attributeName()) === undefined) {
+      command.error(`error: required option '${option.flags}' not specified`, { exitCode: EXIT.usage, code: 'commander.missingMandatoryOptionValue' });
+    }
+  }
+}
+
+/** Commander has already printed its own errors; an AgentError prints one line, anything else its stack. */
+function reportFailure(error: unknown, io: ProgramIo): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+    return EXIT.usage;
+  }
+  const err = toError(error);
+  if (err instanceof AgentError) {
+    io.err.write(`c5-agent: ${err.message} [${err.code}]\n`);
+    return exitCodeFor(err);
+  }
+  io.err.write(`c5-agent: ${quoteUntrusted(err.message)}\n${err.stack ?? ''}\n`);
+  return EXIT.failure;
+}
