@@ -1,0 +1,61 @@
+import type { CameraConfig } from '../../pipelines/config/siteConfig.js';
+import { frameSizeError } from '../../pipelines/detect/frameSizeError.js';
+import { PAD_VALUE } from '../../pipelines/detect/letterbox.js';
+import { PrivacyMasker } from '../../pipelines/privacy/PrivacyMasker.js';
+import type { Detector } from '../../pipelines/stages.js';
+import { ByteTracker } from '../../pipelines/track/ByteTracker.js';
+import { trackerOptionsFor } from '../../pipelines/track/trackerOptions.js';
+import type { Detection, Frame, Track } from '../../pipelines/types.js';
+import type { OverlayObject } from './overlaySvg.js';
+
+/**
+ * `snapshot --detect`: the camera pipeline's detection half over a few seconds of frames, built
+ * from the same pieces as CameraPipeline (privacy masks painted before inference and applied to
+ * the detections after it, the camera's detection thresholds, a ByteTracker with the camera's
+ * tracker options) so that what is drawn is what the policy would be given. No motion gate:
+ * every frame is inferred, since a skipped frame would leave nothing to draw.
+ */
+export class SnapshotAnalysis {
+  private readonly camera: CameraConfig;
+  private readonly detector: Detector;
+  private readonly masker: PrivacyMasker;
+  private readonly tracker: ByteTracker;
+  private last: { detections: readonly Detection[]; tracks: readonly Track[] } = { detections: [], tracks: [] };
+  private analysed = 0;
+
+  constructor(camera: CameraConfig, detector: Detector) {
+    this.camera = camera;
+    this.detector = detector;
+    this.masker = new PrivacyMasker(camera.privacyMasks, PAD_VALUE);
+    this.tracker = new ByteTracker({ options: trackerOptionsFor(camera) });
+  }
+
+  get frames(): number {
+    return this.analysed;
+  }
+
+  readonly onFrame = async (frame: Frame): Promise<void> => {
+    // The agent checks this in its scheduler, which snapshot does without.
+    const sizeError = frameSizeError(frame, this.detector.model);
+    if (sizeError) throw sizeError;
+    this.masker.apply(frame);
+    const found = await this.detector.detect(frame, this.camera.detection);
+    const { kept } = this.masker.filter(found);
+    const { active } = this.tracker.update(kept, frame.captureTime);
+    this.last = { detections: kept, tracks: active };
+    this.analysed += 1;
+  };
+
+  /**
+   * The last frame's detections, each with the id of the track it was matched to when the
+   * tracker reports one (a matched track takes its detection's box; a new track is reported only
+   * after `tracker.minHits` frames, so early or flickering objects have no id yet).
+   */
+  objects(): OverlayObject[] {
+    const matched = this.last.tracks.filter((track) => track.misses === 0);
+    return this.last.detections.map((detection) => {
+      const track = matched.find((t) => t.label === detection.label && t.box.every((v, i) => v === detection.box[i]));
+      return { box: detection.box, label: detection.label, score: detection.score, ...(track ? { trackId: track.id } : {}) };
+    });
+  }
+}
