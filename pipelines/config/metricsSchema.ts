@@ -20,9 +20,11 @@ export function isLoopbackHost(host: string): boolean {
  */
 export const metricsAuthSchema = z
   .strictObject({
-    bearerToken: secretRef.optional(),
-    username: secretRef.optional(),
-    password: secretRef.optional(),
+    bearerToken: secretRef
+      .optional()
+      .describe('Bearer token the scraper must send: a secret reference (env:NAME or file:/path). Not with username and password.'),
+    username: secretRef.optional().describe('Basic-auth username, a literal or a secret reference; needs password. Not with bearerToken.'),
+    password: secretRef.optional().describe('Basic-auth password: a secret reference (env:NAME or file:/path); needs username. Not with bearerToken.'),
   })
   .superRefine((auth, ctx) => {
     const basic = auth.username !== undefined || auth.password !== undefined;
@@ -35,14 +37,27 @@ export const metricsAuthSchema = z
     } else if (basic && auth.password === undefined) {
       ctx.addIssue({ code: 'custom', path: ['password'], message: 'basic auth needs a password as well as a username' });
     }
-  });
+  })
+  .describe('Credentials for /metrics and /readyz (not /healthz): bearerToken, or username and password.');
 
 export const metricsSchema = z
   .strictObject({
-    host: z.string().min(1).default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(9464),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address the HTTP endpoint listens on; anything but a loopback address requires auth. Default 127.0.0.1.'),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(9464)
+      .describe('TCP port of /metrics, /healthz and /readyz (0..65535; 0 takes any free port). Default 9464.'),
     /** required when `host` is not a loopback address; guards /metrics and /readyz (not /healthz) */
-    auth: metricsAuthSchema.optional(),
+    auth: metricsAuthSchema
+      .optional()
+      .describe('Credentials for /metrics and /readyz (not /healthz): bearerToken, or username and password. Required when host is not a loopback address.'),
   })
   .superRefine((metrics, ctx) => {
     if (metrics.auth === undefined && !isLoopbackHost(metrics.host)) {
@@ -54,13 +69,16 @@ export const metricsSchema = z
           'set auth.bearerToken, or auth.username and auth.password (env:NAME or file:/path references)',
       });
     }
-  });
+  })
+  .describe('The Prometheus /metrics, /healthz and /readyz HTTP endpoint. Changes take effect at the next restart.');
 
 /** `{prefix}/{site}/stats`, QoS 0, for centres that read MQTT rather than scrape. */
-export const statsSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  intervalSeconds: z.number().min(1).max(3600).default(60),
-});
+export const statsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Publish the periodic stats summary. Default true.'),
+    intervalSeconds: z.number().min(1).max(3600).default(60).describe('Seconds (1..3600) between stats messages. Default 60.'),
+  })
+  .describe('The periodic c5.stats.v1 summary on {prefix}/{site}/stats (QoS 0), for centres that read MQTT rather than scrape.');
 
 export type MetricsSettings = z.output<typeof metricsSchema>;
 export type MetricsAuthSettings = z.output<typeof metricsAuthSchema>;

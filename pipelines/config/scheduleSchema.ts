@@ -26,27 +26,32 @@ export const scheduleWindowSchema = z
     days: z
       .array(z.enum(WEEKDAYS))
       .min(1)
-      .default([...WEEKDAYS]),
-    start: timeOfDay,
+      .default([...WEEKDAYS])
+      .describe('Days the window starts on (sun, mon, tue, wed, thu, fri, sat); an overnight window ends on the next day. Default every day.'),
+    start: timeOfDay.describe('Local start time "HH:MM", 00:00 to 23:59; required.'),
     /** before `start` for a window that runs past midnight, e.g. 22:00 to 06:00 */
-    end: timeOfDay,
+    end: timeOfDay.describe('Local end time "HH:MM", 00:00 to 24:00; before start for a window that runs past midnight (e.g. 22:00 to 06:00). Required.'),
   })
   .superRefine((window, ctx) => {
     if (window.start === '24:00') ctx.addIssue({ code: 'custom', path: ['start'], message: 'a window cannot start at 24:00' });
     if (window.start === window.end) {
       ctx.addIssue({ code: 'custom', path: ['end'], message: `window is empty (start = end = ${window.end}); use 00:00 to 24:00 for a whole day` });
     }
-  });
+  })
+  .describe("A daily time window in the schedule's time zone, on the given days.");
 
-export const scheduleSchema = z.strictObject({
-  timeZone: z
-    .string()
-    .superRefine((timeZone, ctx) => {
-      if (!isKnownTimeZone(timeZone)) ctx.addIssue({ code: 'custom', message: `unknown IANA time zone "${timeZone}" (e.g. America/Mexico_City)` });
-    })
-    .default(DEFAULT_TIME_ZONE),
-  /** the rule is armed inside any of these windows and disarmed outside all of them */
-  windows: z.array(scheduleWindowSchema).min(1),
-});
+export const scheduleSchema = z
+  .strictObject({
+    timeZone: z
+      .string()
+      .superRefine((timeZone, ctx) => {
+        if (!isKnownTimeZone(timeZone)) ctx.addIssue({ code: 'custom', message: `unknown IANA time zone "${timeZone}" (e.g. America/Mexico_City)` });
+      })
+      .default(DEFAULT_TIME_ZONE)
+      .describe(`IANA time zone the windows are in, e.g. America/Mexico_City. Default ${DEFAULT_TIME_ZONE}.`),
+    /** the rule is armed inside any of these windows and disarmed outside all of them */
+    windows: z.array(scheduleWindowSchema).min(1).describe('Rules are armed inside any of these windows and disarmed outside all of them; at least one.'),
+  })
+  .describe('When rules are armed: daily time windows in an IANA time zone.');
 
 export type ScheduleConfig = z.output<typeof scheduleSchema>;

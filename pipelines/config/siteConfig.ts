@@ -34,12 +34,20 @@ export { sourceSchema } from './sourceSchema.js';
 
 export const siteConfigSchema = z
   .strictObject({
-    version: z.number().int().min(1),
-    site: z.strictObject({
-      id,
-      name: z.string().optional(),
-    }),
-    ffmpegPath: z.string().min(1).optional(),
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        'Config version, an integer from 1; alerts carry it. A push or reload runs only when its version is above the one running, so bump it on every change.',
+      ),
+    site: z
+      .strictObject({
+        id: id.describe('Site id, used in MQTT topics ({prefix}/{site}/...) and alerts. Lower-case letters, digits, "-" or "_" (1-63 chars).'),
+        name: z.string().optional().describe('Human-readable name of the site, for people reading the config; not used by the agent.'),
+      })
+      .describe('Which edge site this box is.'),
+    ffmpegPath: z.string().min(1).optional().describe('The ffmpeg binary. Default: FFMPEG_PATH, else ffmpeg on PATH.'),
     mqtt: mqttSchema,
     outbox: outboxSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
@@ -47,7 +55,7 @@ export const siteConfigSchema = z
     audit: auditSchema.prefault({}),
     inference: inferenceSchema.prefault({}),
     fleet: fleetSchema.optional(),
-    cameras: z.array(cameraSchema).min(1),
+    cameras: z.array(cameraSchema).min(1).describe('The cameras this box analyses; at least one, ids unique.'),
   })
   .superRefine((config, ctx) => {
     const cameraIds = new Set<string>();
@@ -58,7 +66,8 @@ export const siteConfigSchema = z
       cameraIds.add(camera.id);
       checkCamera(camera, ['cameras', c], ctx);
     });
-  });
+  })
+  .describe('One c5 edge agent site: its broker, outbox, metrics, audit log, inference and cameras. Unknown keys are errors.');
 
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 export type SiteConfig = z.output<typeof siteConfigSchema>;
