@@ -86,7 +86,7 @@ export function overlaySvg(scene: OverlayScene): string {
       `x1="${fmt(line.from[0] * width)}" y1="${fmt(line.from[1] * height)}" x2="${fmt(line.to[0] * width)}" y2="${fmt(line.to[1] * height)}"`,
       OVERLAY_COLOURS.line,
     );
-    const arrow = lineInArrow(line.from, line.to, width, height, Math.max(24, short * 0.08));
+    const arrow = lineInArrow(line.from, line.to, width, height, Math.max(30, short * 0.1));
     if (arrow) {
       haloed('line', `x1="${fmt(arrow.base[0])}" y1="${fmt(arrow.base[1])}" x2="${fmt(arrow.tip[0])}" y2="${fmt(arrow.tip[1])}"`, OVERLAY_COLOURS.line);
       const head = [arrow.tip, ...arrow.head].map((p) => px(p, false)).join(' ');
