@@ -63,7 +63,14 @@ async function checkBroker(url: string, context: DoctorContext, signal: AbortSig
         ...(tls?.cert ? { cert: tls.cert } : {}),
         ...(tls?.key ? { key: tls.key } : {}),
       });
-      socket.once('secureConnect', () => done(undefined, () => socket.destroy()));
+      // A broker that refuses the client certificate may say so only after the client's side of
+      // the handshake completed: end the session and wait for the close, which an alert precedes.
+      let secured = false;
+      socket.once('secureConnect', () => {
+        secured = true;
+        socket.end();
+      });
+      socket.once('close', () => done(secured ? undefined : new Error('the broker closed the connection during the TLS handshake'), () => socket.destroy()));
       socket.once('error', (error) => done(error, () => socket.destroy()));
       return () => socket.destroy();
     });
