@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, toError } from '../../pipelines/errors.js';
 import { getModelEntry } from '../../pipelines/detect/modelRegistry.js';
-import { downloadFile, type ProgressStream } from '../inference/downloadFile.js';
+import { downloadFile } from '../inference/downloadFile.js';
 import { defaultCacheDir, loadModelRegistry, packageRoot } from '../inference/modelFiles.js';
 import { pullModel } from '../inference/pullModel.js';
 import { resolveModelFile } from '../inference/resolveModelFile.js';
 import type { Logger } from '../observe/logger.js';
+import type { ProgressStream } from '../observe/ProgressReporter.js';
 
 /** OpenCV's sample clip: 768x576, 10 fps, pedestrians crossing a plaza. */
 export const DEMO_CLIP = {

@@ -6,13 +6,9 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ModelError } from '../../pipelines/errors.js';
+import { systemClock, type Clock } from '../clock.js';
 import { redactUrl } from '../observe/logger.js';
-
-/** Where progress goes: stderr by default; `isTTY` picks the in-place bar over plain lines. */
-export interface ProgressStream {
-  write(text: string): unknown;
-  readonly isTTY?: boolean;
-}
+import { ProgressReporter, type ProgressStream } from '../observe/ProgressReporter.js';
 
 export interface DownloadFileOptions {
   readonly url: string;
@@ -27,53 +23,14 @@ export interface DownloadFileOptions {
   readonly signal?: AbortSignal;
   /** injectable for tests; default global fetch */
   readonly fetch?: typeof fetch;
+  /** times the progress rate and ETA; default the system clock */
+  readonly clock?: Clock;
 }
 
 export interface DownloadedFile {
   readonly path: string;
   readonly sha256: string;
   readonly bytes: number;
-}
-
-const MB = 1024 * 1024;
-const mb = (bytes: number): string => (bytes / MB).toFixed(1);
-
-/**
- * A TTY gets one line rewritten in place; a log file or CI gets a line every 10 % (or every
- * 10 MB when the server sends no length), so it is readable and not flooded.
- */
-export class ProgressReporter {
-  private lastShown = -1;
-
-  constructor(
-    private readonly stream: ProgressStream | null,
-    private readonly label: string,
-    private readonly total: number | null,
-  ) {}
-
-  update(received: number): void {
-    if (this.stream === null) return;
-    const tty = this.stream.isTTY === true;
-    if (this.total !== null && this.total > 0) {
-      const percent = Math.min(100, Math.floor((received / this.total) * 100));
-      const step = tty ? percent : Math.floor(percent / 10) * 10;
-      if (step === this.lastShown) return;
-      this.lastShown = step;
-      const text = `${this.label}: ${step}% (${mb(received)} / ${mb(this.total)} MB)`;
-      this.stream.write(tty ? `\r${text}` : `${text}\n`);
-    } else {
-      const step = Math.floor(received / (tty ? MB : 10 * MB));
-      if (step === this.lastShown) return;
-      this.lastShown = step;
-      const text = `${this.label}: ${mb(received)} MB`;
-      this.stream.write(tty ? `\r${text}` : `${text}\n`);
-    }
-  }
-
-  /** Ends the in-place line so whatever is printed next starts on its own line. */
-  finish(): void {
-    if (this.stream?.isTTY === true && this.lastShown !== -1) this.stream.write('\n');
-  }
 }
 
 /**
@@ -101,7 +58,13 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
 
   const lengthHeader = Number(response.headers.get('content-length'));
   const total = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null;
-  const progress = new ProgressReporter(options.progress === undefined ? process.stderr : options.progress, options.label ?? basename(dest), total);
+  const progress = new ProgressReporter({
+    stream: options.progress === undefined ? process.stderr : options.progress,
+    label: options.label ?? basename(dest),
+    unit: 'bytes',
+    total,
+    clock: options.clock ?? systemClock,
+  });
   const hash = createHash('sha256');
   let received = 0;
   const meter = new Transform({
@@ -122,12 +85,12 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
         ...(options.signal ? [{ signal: options.signal }] : []),
       );
     } catch (error) {
+      progress.abandon();
       throw new ModelError('download_failed', `download of ${shownUrl} failed after ${received} bytes: ${String(error)}`, {
         cause: error,
       });
-    } finally {
-      progress.finish();
     }
+    progress.finish();
     const sha256 = hash.digest('hex');
     if (!acceptedSha256.includes(sha256)) {
       throw new ModelError(

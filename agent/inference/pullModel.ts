@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { ModelError } from '../../pipelines/errors.js';
 import { getModelEntry, type ModelRegistry } from '../../pipelines/detect/modelRegistry.js';
 import type { Logger } from '../observe/logger.js';
-import { downloadFile, type ProgressStream } from './downloadFile.js';
+import type { ProgressStream } from '../observe/ProgressReporter.js';
+import { downloadFile } from './downloadFile.js';
 import { defaultCacheDir } from './modelFiles.js';
 import { sha256File } from './sha256File.js';
 

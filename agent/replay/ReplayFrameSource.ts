@@ -8,6 +8,7 @@ import { buildFfmpegArgs, parseInputVideoSize } from '../ingest/ffmpegArgs.js';
 import { LineSplitter } from '../ingest/ffmpegStderr.js';
 import { FrameCutter } from '../ingest/FrameCutter.js';
 import { redactUrlsInText, type Logger } from '../observe/logger.js';
+import type { ProgressSink } from '../observe/ProgressReporter.js';
 
 export interface ReplayFrameSourceDeps {
   readonly camera: CameraConfig;
@@ -21,6 +22,8 @@ export interface ReplayFrameSourceDeps {
   /** resolves once the consumer has finished every frame handed to it so far */
   readonly drained: () => Promise<void>;
   readonly logger: Logger;
+  /** told the expected frame count (clip duration x analyticsFps, once ffmpeg states it) and each frame done */
+  readonly progress?: ProgressSink;
 }
 
 const RECENT_LINES = 10;
@@ -110,6 +113,9 @@ export class ReplayFrameSource implements FrameSource {
     this.header += `${line}\n`;
     const size = line.includes('Video:') ? parseInputVideoSize(this.header) : undefined;
     if (!size) return;
+    // ffmpeg states the input's duration before its streams; unknown (N/A) leaves the total unknown.
+    const duration = parseInputDuration(this.header);
+    if (duration !== undefined) this.deps.progress?.setTotal(Math.round(duration * this.deps.camera.analyticsFps));
     this.letterbox = computeLetterbox(size.width, size.height, this.deps.inputWidth, this.deps.inputHeight);
     this.header = '';
     void this.pump();
@@ -125,6 +131,7 @@ export class ReplayFrameSource implements FrameSource {
         this.listener?.onFrame(this.frameAt(this.delivered, pixels, this.letterbox));
         this.delivered += 1;
         await this.deps.drained();
+        this.deps.progress?.update(this.delivered);
       }
     } catch (error) {
       this.fail(toError(error));
@@ -167,4 +174,12 @@ export class ReplayFrameSource implements FrameSource {
   private fail(error: Error): void {
     this.settle.reject(error);
   }
+}
+
+/** Seconds from ffmpeg's `Duration: 00:01:19.50, start: ...` header line; undefined for `N/A` or none. */
+export function parseInputDuration(stderr: string): number | undefined {
+  const match = /^\s*Duration: (\d{1,6}):(\d{2}):(\d{2}(?:\.\d{1,6})?)/m.exec(stderr);
+  if (!match) return undefined;
+  const seconds = Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
+  return seconds > 0 ? seconds : undefined;
 }

@@ -5,12 +5,13 @@ import type { CameraConfig, SiteConfig } from '../../pipelines/config/siteConfig
 import { AgentError, ConfigError, IngestError, ModelError } from '../../pipelines/errors.js';
 import type { AlertSink, ModelInfo } from '../../pipelines/stages.js';
 import { CameraSupervisor } from '../CameraSupervisor.js';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { loadSiteConfigFile } from '../config/loadSiteConfig.js';
 import { loadDetector } from '../inference/loadDetector.js';
 import { resolveFfmpegPath } from '../ingest/resolveFfmpegPath.js';
 import type { Logger } from '../observe/logger.js';
 import { createAgentMetrics } from '../observe/metrics.js';
+import { ProgressReporter, type ProgressStream } from '../observe/ProgressReporter.js';
 import { DecisionFileWriter } from './DecisionFileWriter.js';
 import { ReplayFrameSource } from './ReplayFrameSource.js';
 
@@ -26,6 +27,10 @@ export interface ReplayOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly logger: Logger;
   readonly version: string;
+  /** frames done, rate and ETA; default stderr, null for none. Never the decisions file or stdout. */
+  readonly progress?: ProgressStream | null;
+  /** times the progress; default the system clock */
+  readonly clock?: Clock;
 }
 
 export interface ReplaySummary {
@@ -70,6 +75,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   const ffmpegPath = resolveFfmpegPath({ configured: loaded.config.ffmpegPath, env, logger });
   const metrics = createAgentMetrics({ siteId: loaded.config.site.id, version: options.version, configVersion: loaded.config.version, defaultMetrics: false });
   const writer = new DecisionFileWriter(options.out);
+  const progress = new ProgressReporter({
+    stream: options.progress === undefined ? process.stderr : options.progress,
+    label: `replay ${camera.id}`,
+    unit: 'frames',
+    clock: options.clock ?? systemClock,
+  });
 
   let source: ReplayFrameSource | undefined;
   const agent: CameraSupervisor = new CameraSupervisor({
@@ -90,6 +101,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         startTime,
         drained: () => agent.idle(cam.id),
         logger,
+        progress,
       })),
     loadDetector: (name) => loadDetector({ name, env, logger: logger.child({ component: 'inference' }) }),
     newAlertId: () => uuidv7(),
@@ -103,7 +115,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     if (!source) throw new ModelError('replay_model_unavailable', `model ${camera.model} could not be loaded (see the log above)`);
     frames = (await source.done).frames;
     await agent.idle(camera.id);
+    progress.finish();
   } finally {
+    progress.abandon();
     await agent.stop();
     writer.close();
   }

@@ -31,6 +31,7 @@ beforeAll(() => {
 describe('c5-agent replay', () => {
   it('processes every frame, timed from the frame index, and two runs write the same decisions byte for byte', async () => {
     const first = join(dir, 'first.jsonl');
+    let progress = '';
     const summary = await runReplay({
       configPath: config,
       cameraId: 'plaza',
@@ -40,10 +41,14 @@ describe('c5-agent replay', () => {
       env,
       logger: createRootLogger({ level: 'silent' }),
       version: '0.0.0-test',
+      progress: { write: (text: string) => (progress += text), isTTY: false },
     });
     // inference is far slower than decoding: without the paced reader most frames would be replaced
     expect(summary).toMatchObject({ camera: 'plaza', frames: 50, processed: 50, dropped: 0, failed: 0 });
     expect(summary.alerts).toBeGreaterThan(0);
+    // 10 s x 5 fps: the total is known from the clip's duration before the first frame is done
+    expect(progress).toMatch(/^replay plaza: 1\/50 frames \(2%\)\n/);
+    expect(progress).toMatch(/\nreplay plaza: done, 50 frames in \d+\.\d s \(\d+\.\d frames\/s\)\n$/);
     const lines = readFileSync(first, 'utf8')
       .trimEnd()
       .split('\n')
@@ -57,9 +62,14 @@ describe('c5-agent replay', () => {
       env,
       timeoutMs: 60_000,
     });
-    expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
+    // progress goes to stderr only: plain lines (stderr is a pipe, not a terminal), rate and ETA, a final line
+    const progressLines = cli.stderr.trimEnd().split('\n');
+    for (const line of progressLines.slice(0, -1)) expect(line).toMatch(/^replay plaza: \d+\/50 frames \(\d+%\)(, \d+\.\d frames\/s, ETA \d+:\d\d)?$/);
+    expect(progressLines.some((line) => / frames\/s, ETA /.test(line))).toBe(true);
+    expect(progressLines.at(-1)).toMatch(/^replay plaza: done, 50 frames in \d+\.\d s \(\d+\.\d frames\/s\)$/);
     expect(cli.stdout).toContain('replay: 50 frames (50 processed, 0 dropped, 0 failed)');
+    expect(cli.stdout).not.toContain('replay plaza:');
     expect(readFileSync(second).equals(readFileSync(first))).toBe(true);
   }, 90_000);
 
