@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotCommand } from '../../../agent/snapshot/snapshotCommand.js';
 import { captureIo } from '../../helpers/doctorIo.js';
 import { freePort } from '../../helpers/freePort.js';
+import { sharedModelsDir } from '../../helpers/paths.js';
 import { startRtspServer, type RtspServer } from '../../helpers/rtspServer.js';
 
 /**
@@ -47,6 +48,8 @@ cameras:
   - id: plaza
     source: { url: env:PLAZA_URL, transport: tcp }
     zones: [{ id: lower, polygon: [[0.05, 0.6], [0.45, 0.6], [0.45, 0.95], [0.05, 0.95]] }]
+  - id: plaza-vaapi
+    source: { url: env:PLAZA_URL, hwDecode: vaapi }
   - id: dead
     source: { url: env:DEAD_URL }
   - id: silent
@@ -82,6 +85,28 @@ describe('c5-agent snapshot of a live camera', () => {
     expect(captured.out() + captured.rest()).not.toContain(PASSWORD);
     expect(captured.out() + captured.rest()).not.toContain('operator');
   }, 40_000);
+
+  it("decodes with the camera's hardware preset, falling back to software as the agent does where the box lacks it", async () => {
+    const out = join(dir, 'plaza-vaapi.png');
+    const captured = captureIo(env);
+    const code = await snapshotCommand({ config, camera: 'plaza-vaapi', out }, captured.io);
+    expect(code).toBe(0);
+    // the first attempt carries the preset's input options; on a box without VA-API it fails and the retry decodes in software
+    expect(captured.rest()).toContain('"-hwaccel","vaapi","-hwaccel_device","/dev/dri/renderD128"');
+    expect((await sharp(out).metadata()).width).toBe(768);
+  }, 60_000);
+
+  it('--detect on a live camera: a second of frames at analyticsFps (5), the people of the plaza found', async () => {
+    const out = join(dir, 'plaza-detect.png');
+    const captured = captureIo({ ...env, C5_MODELS_DIR: sharedModelsDir });
+    const code = await snapshotCommand({ config, camera: 'plaza', out, detect: 1 }, captured.io);
+    expect(captured.rest()).not.toMatch(/"level":(50|60)/);
+    expect(code).toBe(0);
+    const summary = /(\d+) objects in the last of (\d+) frames/.exec(captured.out());
+    expect(summary, captured.out()).not.toBeNull();
+    expect(Number(summary![2])).toBe(5);
+    expect(Number(summary![1])).toBeGreaterThan(0);
+  }, 60_000);
 
   it('exits 1 for a camera where nothing listens: names it, says why, prints no credential', async () => {
     const out = join(dir, 'dead.png');
