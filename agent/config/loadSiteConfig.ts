@@ -72,13 +72,14 @@ function tooLarge(source: string, detail: string): ConfigError {
   return new ConfigError('config_too_large', `${source}: site config too large (${detail})`);
 }
 
-interface SecretRef {
+export interface SecretRef {
+  /** the config field, e.g. `cameras[0].source.url` */
   readonly path: string;
   readonly ref: string;
 }
 
-/** The fields that hold secret references (`secretRef` in the schema), where the document has a string. */
-function secretRefsOf(document: unknown): SecretRef[] {
+/** The fields that hold secret references (`secretRef` in the schema), where the document has a string (literals too). */
+export function secretRefsOf(document: unknown): SecretRef[] {
   const refs: SecretRef[] = [];
   const add = (path: string, value: unknown): void => {
     if (typeof value === 'string') refs.push({ path, ref: value });
@@ -99,7 +100,7 @@ function asRecord(value: unknown): Record<string, unknown> {
 }
 
 /** Resolves every reference, collecting one line per reference that does not resolve. */
-function resolveAll(refs: readonly SecretRef[], env: NodeJS.ProcessEnv): { values: Map<string, string>; errors: string[] } {
+export function resolveAll(refs: readonly SecretRef[], env: NodeJS.ProcessEnv): { values: Map<string, string>; errors: string[] } {
   const values = new Map<string, string>();
   const errors: string[] = [];
   for (const { path, ref } of refs) {

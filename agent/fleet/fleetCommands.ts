@@ -1,29 +1,21 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { parseSiteConfig } from '../../pipelines/config/siteConfig.js';
 import { ConfigError, toError } from '../../pipelines/errors.js';
-import { parseConfigBytes } from './parseConfigBytes.js';
-import {
-  fingerprintOf,
-  generateSigningKey,
-  keyIdSchema,
-  parseEnvelope,
-  readPrivateKey,
-  signEnvelope,
-  verifyEnvelopeSignature,
-  type ConfigEnvelope,
-} from './signing.js';
+import { checkSiteConfigText } from '../config/checkSiteConfig.js';
+import { sha256Hex } from '../sha256Hex.js';
+import { generateSigningKey, keyIdSchema, parseEnvelope, readPrivateKey, signEnvelope, verifyEnvelopeSignature, type ConfigEnvelope } from './signing.js';
 import { writeFileAtomic } from './FleetStateStore.js';
+import { resolveSigningKeyId, TRUSTED_KEYS_FILE } from './signingKeyId.js';
 import { loadTrustedKeys, parseTrustedKeys, type TrustedKeysFile } from './trustedKeys.js';
 
 /** `c5-agent keys generate`, `c5-agent config sign` and the envelope side of `config validate`. */
 
-export const TRUSTED_KEYS_FILE = 'trusted-keys.json';
 export const DEFAULT_EXPIRES_IN = '24h';
 
 export interface GeneratedKey {
   readonly keyId: string;
+  /** the 32 raw public key bytes, base64, as the trusted-keys file holds them */
+  readonly publicKey: string;
   readonly privateKeyPath: string;
   readonly trustedKeysPath: string;
 }
@@ -57,7 +49,7 @@ export async function generateKeys(options: { out: string; keyId?: string }): Pr
   chmodSync(privateKeyPath, 0o600);
   trusted.keys.push({ keyId, publicKey: pair.publicKey });
   await writeFileAtomic(trustedKeysPath, `${JSON.stringify(trusted, null, 2)}\n`);
-  return { keyId, privateKeyPath, trustedKeysPath };
+  return { keyId, publicKey: pair.publicKey, privateKeyPath, trustedKeysPath };
 }
 
 function readTrustedKeysDocument(path: string): TrustedKeysFile {
@@ -75,40 +67,68 @@ export function parseExpiresIn(text: string): number | undefined {
   return Number(match[1]) * unit;
 }
 
+export interface SignedConfig {
+  readonly envelope: ConfigEnvelope;
+  /** for stderr: set when the key id could not be checked against a trusted-keys file */
+  readonly warning?: string;
+}
+
 /**
  * Signs a site config file's exact bytes. The config is validated first (schema only: its
  * `env:`/`file:` references belong to the site, not to the signing machine), and must keep a
- * `fleet` section, as the agent requires of every push.
+ * `fleet` section, as the agent requires of every push. The key id is checked against the
+ * trusted-keys file (`resolveSigningKeyId`), so the boxes will accept what is signed.
  */
-export function signConfigFile(options: { configPath: string; keyPath: string; keyId?: string; expiresIn?: string; now: number }): ConfigEnvelope {
+export async function signConfigFile(options: {
+  configPath: string;
+  keyPath: string;
+  keyId?: string;
+  trusted?: string;
+  expiresIn?: string;
+  now: number;
+}): Promise<SignedConfig> {
   const payload = readBytes(options.configPath, 'site config');
-  checkConfigDocument(payload, options.configPath);
+  await checkPushableConfig(payload, options.configPath);
   const privateKey = readPrivateKey(readBytes(options.keyPath, 'signing key').toString('utf8'), options.keyPath);
   const lifetime = parseExpiresIn(options.expiresIn ?? DEFAULT_EXPIRES_IN);
-  return signEnvelope({
+  const { keyId, warning } = resolveSigningKeyId({ privateKey, keyPath: options.keyPath, keyId: options.keyId, trusted: options.trusted, now: options.now });
+  const envelope = signEnvelope({
     payload,
     privateKey,
-    keyId: options.keyId ?? fingerprintOf(privateKey),
+    keyId,
     ...(lifetime === undefined ? {} : { expiresAt: new Date(options.now + lifetime) }),
   });
+  return warning === undefined ? { envelope } : { envelope, warning };
 }
 
-function checkConfigDocument(bytes: Buffer, source: string): void {
-  let document: unknown;
-  try {
-    document = parseYaml(bytes.toString('utf8'));
-  } catch (error) {
-    throw new ConfigError('config_syntax', `${source}: not valid YAML or JSON: ${toError(error).message}`);
-  }
-  const result = parseSiteConfig(document);
-  if (!result.ok) throw new ConfigError('config_invalid', `${source}: invalid site config:\n  ${result.errors.join('\n  ')}`);
-  if (!result.config.fleet) {
+/** What `config validate` checks, secrets aside, plus the fleet section every push must keep. */
+async function checkPushableConfig(bytes: Buffer, source: string): Promise<void> {
+  const { config } = await checkSiteConfigText(configTextOf(bytes, source), source, {}, { secrets: false });
+  if (!config.fleet) {
     throw new ConfigError('config_invalid', `${source}: fleet: a pushed config must keep the fleet section, or the site could take no further pushes`);
   }
 }
 
-/** The line `config validate` prints for an envelope; throws ConfigError naming what is wrong. */
-export function validateEnvelopeFile(options: { path: string; bytes: Buffer; trustedKeysFile?: string; env: NodeJS.ProcessEnv; now: number }): string {
+/** A pushed config is decoded as the agent decodes it (parseConfigBytes): strict UTF-8, or refused. */
+export function configTextOf(bytes: Buffer, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new ConfigError('config_syntax', `${source}: not UTF-8 text`);
+  }
+}
+
+export interface OpenedEnvelope {
+  /** `envelope from key K, signature verified, expires T`, for the line `config validate` prints */
+  readonly summary: string;
+  /** the signed config, decoded as the agent decodes it */
+  readonly payloadText: string;
+  /** sha256 of the payload bytes, as the agent reports it */
+  readonly sha256: string;
+}
+
+/** An envelope's signature (when a trusted-keys file is given) and its payload; throws ConfigError naming what is wrong. */
+export function openEnvelopeFile(options: { path: string; bytes: Buffer; trustedKeysFile?: string; now: number }): OpenedEnvelope {
   const envelope = parseEnvelope(options.bytes);
   let signature = 'signature not checked (pass --trusted FILE)';
   if (options.trustedKeysFile) {
@@ -117,10 +137,14 @@ export function validateEnvelopeFile(options: { path: string; bytes: Buffer; tru
     if (!verifyEnvelopeSignature(envelope, trusted.key)) throw new ConfigError('bad_signature', `signature does not verify with key "${envelope.keyId}"`);
     signature = 'signature verified';
   }
-  const { config, sha256 } = parseConfigBytes(Buffer.from(envelope.payload, 'base64'), `${options.path} (payload)`, options.env);
+  const payload = Buffer.from(envelope.payload, 'base64');
   const expiry =
     envelope.expiresAt === undefined ? 'never expires' : `${options.now > Date.parse(envelope.expiresAt) ? 'EXPIRED' : 'expires'} ${envelope.expiresAt}`;
-  return `ok: ${options.path}: envelope from key ${envelope.keyId}, ${signature}, ${expiry}; site ${config.site.id}, version ${config.version}, ${config.cameras.length} camera(s), sha256 ${sha256}`;
+  return {
+    summary: `envelope from key ${envelope.keyId}, ${signature}, ${expiry}`,
+    payloadText: configTextOf(payload, `${options.path} (payload)`),
+    sha256: sha256Hex(payload),
+  };
 }
 
 /** An envelope is a JSON object with `payload` and `sig`; anything else is read as a site config. */

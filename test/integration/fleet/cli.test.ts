@@ -18,7 +18,7 @@ function writeSite(name: string, version: number, fleet = true): string {
     path,
     `version: ${version}\nsite: { id: cli-site }\nmqtt: { urls: ["mqtt://127.0.0.1:1883"] }\n` +
       (fleet ? `fleet: { trustedKeysFile: /etc/c5-agent/trusted-keys.json, stateDir: /var/lib/c5-agent/fleet }\n` : '') +
-      `cameras:\n  - id: gate\n    source: { url: env:GATE_URL }\n`,
+      `cameras:\n  - id: gate\n    source: { url: env:GATE_URL }\n    rules: [{ id: people, type: object_present, labels: [person] }]\n`,
   );
   return path;
 }
@@ -31,6 +31,11 @@ describe('c5-agent keys and config sign', () => {
     expect(first.stdout).toContain(`sign with: c5-agent config sign --key ${join(keysDir, 'centre-2026a.key.pem')} --key-id centre-2026a`);
     expect(statSync(join(keysDir, 'centre-2026a.key.pem')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(keysDir, 'centre-2026a.key.pem'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    // The entry to paste into an existing trusted-keys file: exactly the one written to this one.
+    const lines = first.stdout.split('\n');
+    const entry = JSON.parse(lines[lines.indexOf('trusted-keys entry (to add to the "keys" array of an existing trusted-keys file):') + 1]!) as unknown;
+    expect(entry).toEqual((JSON.parse(readFileSync(trusted, 'utf8')) as { keys: unknown[] }).keys[0]);
+    expect(Object.keys(entry as object)).toEqual(['keyId', 'publicKey']);
 
     const second = await runCli(['keys', 'generate', '--out', keysDir]);
     expect(second.code).toBe(0);
@@ -84,6 +89,36 @@ describe('c5-agent keys and config sign', () => {
     const envelope = JSON.parse(signed.stdout) as { keyId: string; expiresAt?: string };
     expect(envelope.keyId).toBe(fingerprint);
     expect(envelope.expiresAt).toBeUndefined();
+  });
+
+  it('signs under the id trusted-keys.json gives a named key when --key-id is left out', async () => {
+    const signed = await runCli(['config', 'sign', '--key', join(keysDir, 'centre-2026a.key.pem'), writeSite('site-v10.yaml', 10)]);
+    expect(signed.stderr).toBe('');
+    expect(signed.code).toBe(0);
+    expect(JSON.parse(signed.stdout)).toMatchObject({ keyId: 'centre-2026a' });
+    const verdict = checkPush(Buffer.from(signed.stdout), {
+      maxBytes: 1 << 20,
+      trustedKeys: () => loadTrustedKeys(trusted),
+      siteId: 'cli-site',
+      highWaterMark: 9,
+      now: Date.now(),
+      env: { GATE_URL: 'rtsp://10.0.0.5/gate' },
+      source: 'cli envelope',
+    });
+    expect(verdict).toMatchObject({ ok: true, keyId: 'centre-2026a' });
+  });
+
+  it('refuses a --key-id the trusted keys lack, or hold with another public key', async () => {
+    const key = join(keysDir, 'centre-2026a.key.pem');
+    const unknown = await runCli(['config', 'sign', '--key', key, '--key-id', 'centre-2027', writeSite('site-v11.yaml', 11)]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain(`--key-id "centre-2027" is not in ${trusted}`);
+    expect(unknown.stderr).toContain('[signing_key_untrusted]');
+    const fingerprint = (JSON.parse(readFileSync(trusted, 'utf8')) as { keys: { keyId: string }[] }).keys[1]!.keyId;
+    const other = await runCli(['config', 'sign', '--key', key, '--key-id', fingerprint, writeSite('site-v11.yaml', 11)]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(`trusts another public key as "${fingerprint}"`);
   });
 
   it('refuses to sign a config the agent would refuse, naming the field', async () => {
