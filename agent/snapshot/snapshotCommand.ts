@@ -103,7 +103,9 @@ export async function snapshotCommand(options: SnapshotOptions, io: CommandIo): 
     }
     if (!grabbed.ok) {
       const what = request.input === undefined ? `camera ${camera.id} (${redactUrl(sourceUrl)})` : `input ${quoteUntrusted(request.input, 200)}`;
-      io.err.write(redactUrlsInText(`snapshot: cannot read ${what}: ${grabbed.failure.reason}: ${grabbed.failure.detail}\n`));
+      // the detail quotes ffmpeg, which quotes the camera: escaped, so a hostile peer cannot write to the terminal
+      const why = quoteUntrusted(redactUrlsInText(grabbed.failure.detail), 300);
+      io.err.write(redactUrlsInText(`snapshot: cannot read ${what}: ${grabbed.failure.reason}: ${why}\n`));
       return EXIT.failure;
     }
 
@@ -144,6 +146,7 @@ function checkOptions(options: SnapshotOptions): SnapshotRequest {
     throw usage(`--out ${quoteUntrusted(options.out, 200)} is a directory; name a file in it, such as ${join(options.out, 'snapshot.png')}`);
   if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory())
     throw usage(`--out: the folder ${quoteUntrusted(dirname(options.out), 200)} does not exist`);
+  if (options.camera !== undefined && !options.config) throw usage('--camera needs --config: the camera is looked up in the site config');
   if (options.at !== undefined && options.input === undefined) throw usage('--at needs --input: a live camera has no timeline to seek in');
   if (options.at !== undefined && !(Number.isFinite(options.at) && options.at >= 0)) throw usage(`--at must be 0 or more seconds, got ${String(options.at)}`);
   if (options.input !== undefined && !existsSync(options.input)) throw usage(`--input ${quoteUntrusted(options.input, 200)} does not exist`);

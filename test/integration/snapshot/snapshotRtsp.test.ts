@@ -126,7 +126,7 @@ describe('c5-agent snapshot of a live camera', () => {
     const code = await snapshotCommand({ config, camera: 'silent', out, timeout: 1.5 }, captured.io);
     expect(code).toBe(1);
     expect(captured.rest()).toContain('snapshot: cannot read camera silent (rtsp://REDACTED:REDACTED@127.0.0.1');
-    expect(captured.rest()).toContain('stalled: no frame within 1.5 s');
+    expect(captured.rest()).toContain('stalled: "no frame within 1.5 s');
     // its stallTimeoutSeconds of 4 gives a 2 s socket timeout, so --timeout 1.5 s is what ended it
     expect(captured.rest()).toContain('"-timeout","2000000"');
     expect(captured.out() + captured.rest()).not.toContain(PASSWORD);

@@ -40,6 +40,7 @@ describe('snapshotCommand refuses bad arguments as usage errors, before opening 
     ['an --out that is not a PNG', { input: clip, out: join(dir, 'x.jpg') }, '--out must name a .png file'],
     ['an --out that is a directory', { input: clip, out: join(dir, 'folder.png') }, 'is a directory; name a file in it'],
     ['an --out in a folder that does not exist', { input: clip, out: join(dir, 'nope', 'x.png') }, 'does not exist'],
+    ['--camera without --config', { input: clip, camera: 'north', out }, '--camera needs --config'],
     ['--at on a live camera', { config, camera: 'north', at: 3, out }, '--at needs --input'],
     ['a negative --at', { input: clip, at: -1, out }, '--at must be 0 or more seconds'],
     ['an --input that does not exist', { input: join(dir, 'missing.mkv'), out }, 'does not exist'],
