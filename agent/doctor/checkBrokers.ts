@@ -7,6 +7,7 @@ import { brokerEndpoint, describeConnectionError, reasonName, type BrokerEndpoin
 import { readTlsMaterial, type TlsMaterial } from '../mqtt/tlsFiles.js';
 import { fail, pass, type CheckOutcome, type DoctorCheck } from './DoctorCheck.js';
 import type { DoctorContext } from './DoctorContext.js';
+import { formatSeconds } from './runDoctorChecks.js';
 
 /** CONNACK reason codes that mean the credentials (or the identity behind them) were refused: 3.1.1 and 5. */
 const CREDENTIAL_REFUSALS = new Set([4, 5, 0x86, 0x87]);
@@ -45,15 +46,15 @@ async function checkBroker(url: string, context: DoctorContext, signal: AbortSig
   const { hostname, port, protocol } = endpoint.options;
   const host = String(hostname);
   const secure = protocol === 'mqtts' || protocol === 'ssl' || protocol === 'wss';
-  const tcp = await step(signal, (done) => {
+  const tcp = await step(signal, deadline, (done) => {
     const socket = netConnect({ host, port: Number(port) });
     socket.once('connect', () => done(undefined, () => socket.destroy()));
     socket.once('error', (error) => done(error, () => socket.destroy()));
     return () => socket.destroy();
   });
-  if (tcp !== undefined) return fail(`${shown}: TCP connection to ${host}:${String(port)} failed: ${describeConnectionError(tcp)}`);
+  if (tcp !== undefined) return fail(`${shown}: TCP connection to ${host}:${String(port)} failed: ${describeSocketError(tcp)}`);
   if (secure) {
-    const handshake = await step(signal, (done) => {
+    const handshake = await step(signal, deadline, (done) => {
       const socket = tlsConnect({
         host,
         port: Number(port),
@@ -76,7 +77,7 @@ async function checkBroker(url: string, context: DoctorContext, signal: AbortSig
     });
     if (handshake !== undefined) return fail(`${shown}: TLS handshake failed: ${describeConnectionError(handshake)}`);
   }
-  const refused = await mqttHandshake(endpoint, context, tls, Math.max(500, deadline - Date.now()), signal);
+  const refused = await mqttHandshake(endpoint, context, tls, deadline, signal);
   if (refused !== undefined) return fail(`${shown}: ${refused}`);
   const layers = secure ? 'TCP, TLS and MQTT CONNECT' : 'TCP and MQTT CONNECT';
   return pass(`${shown}: ${layers} accepted (MQTT ${mqtt.protocolVersion === 5 ? '5' : '3.1.1'})`);
@@ -84,17 +85,41 @@ async function checkBroker(url: string, context: DoctorContext, signal: AbortSig
 
 type Done = (error: (Error & { code?: unknown }) | undefined, close: () => void) => void;
 
-/** One connection attempt: resolves undefined when it worked, else the error; aborted by `signal`. */
-function step(signal: AbortSignal, start: (done: Done) => () => void): Promise<(Error & { code?: unknown }) | undefined> {
+/** What a failed TCP connection means, in words; the code stays for searching. */
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing listens there',
+  ETIMEDOUT: 'no answer: a firewall drops the packets, or the host is down',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'the network is unreachable from this box',
+  ENOTFOUND: 'the host name does not resolve (DNS)',
+  EAI_AGAIN: 'the host name could not be resolved now (DNS)',
+  ECONNRESET: 'the connection was reset',
+};
+
+function describeSocketError(error: Error & { code?: unknown }): string {
+  const words = typeof error.code === 'string' ? SOCKET_ERRORS[error.code] : undefined;
+  return words ? `${words} [${String(error.code)}]` : describeConnectionError(error);
+}
+
+/** Steps end a little before the check's own limit, so their row names the step that got no answer. */
+const STEP_MARGIN_MS = 250;
+
+/** One connection attempt: resolves undefined when it worked, else the error; given up at `deadline` or when `signal` aborts. */
+function step(signal: AbortSignal, deadline: number, start: (done: Done) => () => void): Promise<(Error & { code?: unknown }) | undefined> {
   return new Promise((resolve) => {
     let settled = false;
     const done: Done = (error, close) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       close();
       resolve(error);
     };
+    const timer = setTimeout(
+      () => done(Object.assign(new Error('no answer before the time limit'), { code: 'ETIMEDOUT' }), cancel),
+      Math.max(0, deadline - Date.now() - STEP_MARGIN_MS),
+    );
     const cancel = start(done);
     function onAbort(): void {
       done(new Error('aborted at the time limit'), cancel);
@@ -109,15 +134,17 @@ function mqttHandshake(
   endpoint: BrokerEndpoint,
   context: DoctorContext,
   tls: TlsMaterial | undefined,
-  connectTimeoutMs: number,
+  deadline: number,
   signal: AbortSignal,
 ): Promise<string | undefined> {
+  const waitMs = Math.max(0, deadline - Date.now() - STEP_MARGIN_MS);
   const { config } = context;
   const agentClientId = config.mqtt.clientId ?? `c5-agent-${config.site.id}`;
   const options: IClientOptions = mqttClientOptions({
     config: config.mqtt,
     clientId: `${agentClientId}-doctor`,
-    connectTimeoutMs,
+    // MQTT.js's own timeout stays behind ours, which names what happened
+    connectTimeoutMs: waitMs + STEP_MARGIN_MS,
     tls,
     // required by the agent's options; removed below: the doctor leaves no Last Will
     will: { topic: 'unused', payload: Buffer.alloc(0), qos: 0, retain: false },
@@ -131,11 +158,16 @@ function mqttHandshake(
     const finish = (why: string | undefined, graceful: boolean): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       // DISCONNECT after a CONNACK; after a refusal or an abort the socket is simply dropped.
       client.end(!graceful, {}, () => resolve(why));
     };
     const onAbort = (): void => finish('no CONNACK before the time limit', false);
+    const timer = setTimeout(
+      () => finish(`no CONNACK within ${formatSeconds(waitMs)}: the port takes TCP connections but nothing answered as an MQTT broker`, false),
+      waitMs,
+    );
     client.on('connect', () => finish(undefined, true));
     client.on('error', (error: Error & { code?: unknown }) => finish(describeMqttError(error), false));
     client.on('close', () => finish('the broker closed the connection before CONNACK', false));
