@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { configWarnings } from '../../pipelines/config/configWarnings.js';
-import { labelIssues } from '../../pipelines/config/labelIssues.js';
+import { labelIssues, type ModelLabels } from '../../pipelines/config/labelIssues.js';
 import { pixelCoordinateHints } from '../../pipelines/config/pixelCoordinateHints.js';
 import type { SiteConfig } from '../../pipelines/config/siteConfig.js';
 import { AgentError, ConfigError } from '../../pipelines/errors.js';
@@ -57,6 +57,16 @@ export async function checkSiteConfigText(text: string, source: string, env: Nod
   if (unresolved.length > 1)
     throw new ConfigError('secret_unresolved', `${source}: ${unresolved.length} secrets do not resolve:\n  ${unresolved.join('\n  ')}`);
   return { config, sha256, secretRefs: refs.filter((ref) => isReference(ref.ref)), warnings: configWarnings(config) };
+}
+
+/**
+ * For the agent's own loads (start, SIGHUP, a fleet push): ConfigError `config_invalid` naming
+ * every label a camera's model cannot output, or undefined. A rule on such a label never fires,
+ * so the config is refused like any other invalid one. `models` from loadModelLabels(), read once.
+ */
+export function labelError(config: SiteConfig, source: string, models: ReadonlyMap<string, ModelLabels>): ConfigError | undefined {
+  const issues = labelIssues(config, models);
+  return issues.length === 0 ? undefined : new ConfigError('config_invalid', `${source}: invalid site config:\n  ${issues.join('\n  ')}`);
 }
 
 /** `env:NAME` and `file:/path` are references; any other string is the value itself. */

@@ -5,8 +5,8 @@ import { defaultModelsDir, defaultRegistryPath, loadLabels, loadModelRegistry } 
 export interface LoadModelLabelsOptions {
   /** default: the package's models/registry.json, the one the agent loads detectors from */
   readonly registryPath?: string;
-  /** only these models' labels files are read (the ones a config uses); the rest are listed by name */
-  readonly models: Iterable<string>;
+  /** only these models' labels files are read (the ones a config uses), the rest listed by name; default: every model */
+  readonly models?: Iterable<string>;
 }
 
 /**
@@ -15,11 +15,11 @@ export interface LoadModelLabelsOptions {
  * that passes here is one the detector can output. Needs no weights. A model the config names
  * that the registry lacks is left out; labelIssues reports it.
  */
-export async function loadModelLabels(options: LoadModelLabelsOptions): Promise<Map<string, ModelLabels>> {
+export async function loadModelLabels(options: LoadModelLabelsOptions = {}): Promise<Map<string, ModelLabels>> {
   const registryPath = options.registryPath ?? defaultRegistryPath();
   const registry = await loadModelRegistry(registryPath);
   const registryDir = options.registryPath === undefined ? defaultModelsDir() : dirname(registryPath);
-  const wanted = new Set(options.models);
+  const wanted = new Set(options.models ?? Object.keys(registry.models));
   const result = new Map<string, ModelLabels>();
   for (const [name, entry] of Object.entries(registry.models)) {
     // Unused models need no labels file read, but their names still make the unknown-model message useful.

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandIo } from '../../../../agent/cli/CommandIo.js';
 import { exitCodeFor } from '../../../../agent/cli/exitCodes.js';
 import { validateCommand, type ValidateOptions } from '../../../../agent/config/validateCommand.js';
+import { generateSigningKey, readPrivateKey, signEnvelope } from '../../../../agent/fleet/signing.js';
 import { createRootLogger } from '../../../../agent/observe/logger.js';
 import { AgentError } from '../../../../pipelines/errors.js';
 
@@ -177,5 +178,38 @@ describe('config validate: secrets', () => {
     expect(result.error).toBeUndefined();
     expect(result.out).toMatch(/^ok: .*resolved\.yaml: site lot, version 3, 1 camera\(s\), sha256 [0-9a-f]{64}\n$/);
     expect(result.out + result.err).not.toMatch(/hunter2|correct-horse/);
+  });
+});
+
+describe('config validate: envelopes', () => {
+  const key = generateSigningKey();
+  const seal = (name: string, config: string): string => {
+    const path = join(dir, name);
+    const envelope = signEnvelope({ payload: Buffer.from(config), privateKey: readPrivateKey(key.privateKeyPem, 'key'), keyId: 'k1' });
+    writeFileSync(path, JSON.stringify(envelope));
+    return path;
+  };
+  const config = (labels: string): string =>
+    `version: 3\nsite: { id: lot }\nmqtt: { urls: ["mqtt://127.0.0.1:1883"] }\ncameras:\n` +
+    `  - id: gate\n    source: { url: "env:GATE_URL" }\n    rules: [{ id: p, type: object_present, labels: [${labels}] }]\n`;
+
+  it("checks the payload's labels as it checks a file's", async () => {
+    const result = await validate({ file: seal('bad-envelope.json', config('persons')), secrets: false });
+    expect(result.error?.message).toBe(
+      `${join(dir, 'bad-envelope.json')} (payload): invalid site config:\n` +
+        '  cameras[0].rules[0].labels[0]: "persons" is not a label of model yolox-nano; did you mean "person"?',
+    );
+  });
+
+  it("lists the payload's secret references with --no-secrets", async () => {
+    const result = await validate({ file: seal('envelope.json', config('person')), secrets: false });
+    expect(result.out.split('\n')).toEqual([
+      expect.stringMatching(
+        /^ok: .*envelope\.json: envelope from key k1, signature not checked \(pass --trusted FILE\), never expires; site lot, version 3, 1 camera\(s\), sha256 [0-9a-f]{64}; secrets not resolved \(--no-secrets\)$/,
+      ),
+      'secret references (resolved where the agent runs, not checked here):',
+      '  cameras[0].source.url: env:GATE_URL',
+      '',
+    ]);
   });
 });
