@@ -69,9 +69,10 @@ describe('broker rows over mutual TLS (real Mosquitto)', () => {
     const dead = `mqtts://localhost:${await freePort()}`;
     const live = `mqtts://localhost:${broker.port}`;
     const rows = await brokerRows([dead, live], { ca: ca.cert, cert: site.cert, key: site.key });
-    expect(rows[0]).toMatchObject({
+    const deadPort = new URL(dead).port;
+    expect(rows[0]).toEqual({
       status: 'fail',
-      reason: expect.stringMatching(new RegExp(`^${dead}: TCP connection to localhost:\\d+ failed: ECONNREFUSED`)) as unknown,
+      reason: `${dead}: TCP connection to localhost:${deadPort} failed: connection refused: nothing listens there [ECONNREFUSED]`,
     });
     expect(rows[1]).toEqual({ status: 'pass', reason: `${live}: TCP, TLS and MQTT CONNECT accepted (MQTT 5)` });
   });
