@@ -26,7 +26,7 @@ export interface DoctorResult extends CheckOutcome {
 export interface DoctorCheck {
   readonly id: string;
   readonly title: string;
-  readonly family: CheckFamily | 'config';
+  readonly family: CheckFamily;
   readonly timeoutMs: number;
   run(signal: AbortSignal): Promise<CheckOutcome>;
 }

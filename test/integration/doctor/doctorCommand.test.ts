@@ -91,8 +91,11 @@ function tableRows(out: string): Map<string, { status: string; reason: string }>
   return rows;
 }
 
+/** The wrong password the broken site sends: resolved and used, so a secret too. */
+const WRONG_PASSWORD = 'not-the-Password-31e0';
+
 function expectNoSecret(text: string): void {
-  for (const secret of [MQTT_PASSWORD, CAMERA_PASSWORD]) expect(text).not.toContain(secret);
+  for (const secret of [MQTT_PASSWORD, CAMERA_PASSWORD, WRONG_PASSWORD]) expect(text).not.toContain(secret);
 }
 
 describe('c5-agent doctor against a real RTSP camera, Mosquitto with passwords, ffmpeg and the shared model', () => {
@@ -146,7 +149,7 @@ describe('c5-agent doctor against a real RTSP camera, Mosquitto with passwords, 
       stateDir: join(blocker, 'state'),
     });
     const options = { config, skip: ['clock', 'metrics'] };
-    const env = { password: 'not-the-password', modelsDir: tampered };
+    const env = { password: WRONG_PASSWORD, modelsDir: tampered };
     const table = await runDoctor(options, env);
     const json = await runDoctor({ ...options, json: true }, env);
 
