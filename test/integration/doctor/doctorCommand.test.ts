@@ -99,9 +99,11 @@ function expectNoSecret(text: string): void {
 }
 
 describe('c5-agent doctor against a real RTSP camera, Mosquitto with passwords, ffmpeg and the shared model', () => {
-  it('passes a healthy box: every row passes except the clock, which this container cannot tell', async () => {
+  it('passes a healthy box: every row passes and the exit code is 0', async () => {
     const config = writeSite({ name: 'healthy', metricsPort: await freePort() });
-    const { code, out, rest } = await runDoctor({ config });
+    // The clock's verdict depends on the machine running the tests (systemd, chrony, NTP), so it
+    // is left to the clock tests, which give it tools whose answers they know.
+    const { code, out, rest } = await runDoctor({ config, skip: ['clock'] });
     const rows = tableRows(out);
     expect([...rows.keys()]).toEqual([
       'config',
@@ -114,19 +116,14 @@ describe('c5-agent doctor against a real RTSP camera, Mosquitto with passwords, 
       'audit folder',
       'checkpoint key folder',
       'fleet state folder',
-      'clock in sync',
       'metrics port',
     ]);
-    for (const [title, row] of rows) if (title !== 'clock in sync') expect({ title, ...row }).toMatchObject({ title, status: 'pass' });
+    for (const [title, row] of rows) expect({ title, ...row }).toMatchObject({ title, status: 'pass' });
     // vtest.avi is 768x576 at 10 fps (ffprobe of the original AVI); the test server re-muxes its H.264 transcode
-    expect(rows.get('camera gate')?.reason).toMatch(/^h264 768x576 at 10 fps$/);
+    expect(rows.get('camera gate')?.reason).toBe('h264 768x576 at 10 fps');
     expect(rows.get('broker 1 (primary)')?.reason).toBe(`${broker.url}: TCP and MQTT CONNECT accepted (MQTT 5)`);
-    expect(rows.get('model yolox-nano')?.reason).toContain(join(sharedModelsDir, 'yolox_nano.onnx'));
-    // No systemd (PID 1) and no chrony here: the doctor must say it cannot tell, not pass.
-    const clock = rows.get('clock in sync');
-    if (clock?.status !== 'pass')
-      expect(clock).toMatchObject({ status: 'WARN', reason: expect.stringMatching(/^cannot tell whether the clock is synchronised/) as unknown });
-    expect(out).toMatch(/^doctor passed( with warnings)?: 12 checks, (12|11) passed/m);
+    expect(rows.get('model yolox-nano')?.reason).toBe(`${join(sharedModelsDir, 'yolox_nano.onnx')}: sha256 accepted by the registry, 80 labels`);
+    expect(out).toMatch(/^doctor passed: 11 checks, 11 passed, 0 warnings, 0 failed$/m);
     expect(code).toBe(0);
     expectNoSecret(out);
     expectNoSecret(rest);
