@@ -3,6 +3,8 @@ import { sessionSettingsFor } from '../pipelines/config/inferenceSchema.js';
 import { CameraSupervisor, type CameraSupervisorDeps } from './CameraSupervisor.js';
 import type { Clock } from './clock.js';
 import { configSecrets } from './config/configSecrets.js';
+import { labelError } from './config/checkSiteConfig.js';
+import { loadModelLabels } from './config/loadModelLabels.js';
 import { loadSiteConfigFile, type LoadedSiteConfig } from './config/loadSiteConfig.js';
 import { ConfigApplier, type FleetTarget, type PushOutcome } from './fleet/ConfigApplier.js';
 import { ConfigFileReload } from './fleet/ConfigFileReload.js';
@@ -76,6 +78,15 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       );
     }
   };
+  // A rule on a label its model cannot output never fires: refused at start, and on SIGHUP and
+  // pushes, like any other config error (`config validate` says the same beforehand).
+  const modelLabels = await loadModelLabels();
+  const checkLabels = (next: LoadedSiteConfig): LoadedSiteConfig => {
+    const error = labelError(next.config, next.source, modelLabels);
+    if (error) throw error;
+    return next;
+  };
+  checkLabels(options.loaded);
   rememberSecrets(options.loaded);
   // The --config file is the bootstrap; a newer pushed config that passed probation wins over it.
   const startup = selectStartupConfig(options.loaded, env, logger);
@@ -189,6 +200,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         metrics,
         env,
         audit,
+        modelLabels,
       })
     : undefined;
   fleet?.start();
@@ -196,7 +208,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const fileReload = new ConfigFileReload({
     // the bootstrap file, also when a newer pushed config runs
     path: options.loaded.source,
-    read: (path) => loadSiteConfigFile(path, env),
+    read: (path) => checkLabels(loadSiteConfigFile(path, env)),
     target,
     fleet,
     applier:

@@ -5,7 +5,7 @@ import type { AuditAppender } from '../audit/DecisionRecorder.js';
 import type { Logger } from '../observe/logger.js';
 import type { AgentMetrics } from '../observe/metrics.js';
 import { configPushTopic, configStateTopic } from '../mqtt/topics.js';
-import { checkVerifiedPush, verifyPush, type RejectReason, type UnverifiedRejection, type VerifiedEnvelope } from './checkPush.js';
+import { checkVerifiedPush, verifyPush, type ContentChecks, type RejectReason, type UnverifiedRejection, type VerifiedEnvelope } from './checkPush.js';
 import { ConfigApplier, type FleetLink, type FleetTarget, type PushOutcome } from './ConfigApplier.js';
 import type { ConfigState, PushOrigin } from './configState.js';
 import { DropFolder } from './DropFolder.js';
@@ -26,6 +26,8 @@ export interface FleetManagerDeps {
   readonly metrics: Pick<AgentMetrics, 'configApplyTotal' | 'configPushUnverifiedTotal' | 'setConfigVersion'>;
   /** resolves the pushed config's `env:` references */
   readonly env: NodeJS.ProcessEnv;
+  /** each registry model's labels: a push naming a label its model lacks is rejected; absent: not checked */
+  readonly modelLabels?: ContentChecks['modelLabels'];
   /** every verdict: `config_push_accepted`, then `config_push_applied`, `_rejected` or `_rolled_back`; `config_push_unverified` sums */
   readonly audit: AuditAppender;
 }
@@ -258,6 +260,7 @@ export class FleetManager {
       now: this.deps.clock.now(),
       env: this.deps.env,
       source: item.label,
+      modelLabels: this.deps.modelLabels,
     });
     if (!verdict.ok) {
       if (verdict.reason === 'stale_version' && verdict.sha256 === running.sha256 && verdict.version === running.config.version) {

@@ -1,4 +1,6 @@
 import { AgentError, toError } from '../../pipelines/errors.js';
+import type { ModelLabels } from '../../pipelines/config/labelIssues.js';
+import { labelError } from '../config/checkSiteConfig.js';
 import type { LoadedSiteConfig } from '../config/loadSiteConfig.js';
 import { redactUrlsInText } from '../observe/logger.js';
 import { sha256Hex } from '../sha256Hex.js';
@@ -63,10 +65,12 @@ export interface PushChecks {
   readonly env: NodeJS.ProcessEnv;
   /** names the push in error messages: `mqtt push`, `drop folder site-v9.json` */
   readonly source: string;
+  /** each registry model's labels (loadModelLabels): a config naming a label its model lacks is refused; absent: not checked */
+  readonly modelLabels?: ReadonlyMap<string, ModelLabels>;
 }
 
 export type SignatureChecks = Pick<PushChecks, 'maxBytes' | 'trustedKeys' | 'now'>;
-export type ContentChecks = Pick<PushChecks, 'siteId' | 'highWaterMark' | 'now' | 'env' | 'source'>;
+export type ContentChecks = Pick<PushChecks, 'siteId' | 'highWaterMark' | 'now' | 'env' | 'source' | 'modelLabels'>;
 
 /** An envelope whose signature holds with a key the site trusts now; its payload is not parsed yet. */
 export interface VerifiedEnvelope {
@@ -176,6 +180,9 @@ export function checkVerifiedPush(verified: VerifiedEnvelope, checks: ContentChe
   if (expiresAt !== undefined && checks.now > Date.parse(expiresAt)) {
     return reject('expired', `the push expired at ${expiresAt}`, facts);
   }
+  // A rule on a label its model cannot output would never fire: refused like any invalid config.
+  const badLabels = checks.modelLabels && labelError(config, checks.source, checks.modelLabels);
+  if (badLabels) return reject('config_invalid', badLabels.message, facts);
   return { ok: true, loaded, keyId, expiresAt, payload };
 }
 

@@ -50,3 +50,21 @@ describe('c5-agent config validate', () => {
     expect(warned.stderr).toBe('warning: cameras[1] (id "lobby"): no rules, it will detect but never alert\n');
   });
 });
+
+describe('c5-agent run', () => {
+  it('refuses at start a config naming a label the model lacks (exit 1), as validate does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'c5-run-labels-'));
+    const file = join(dir, 'site.yaml');
+    writeFileSync(
+      file,
+      'version: 1\nsite: { id: s }\nmqtt: { urls: ["mqtt://127.0.0.1:1"] }\naudit: { dir: ' +
+        JSON.stringify(join(dir, 'audit')) +
+        ' }\ncameras:\n  - id: gate\n    source: { url: x }\n    rules: [{ id: p, type: object_present, labels: [persons] }]\n',
+    );
+    const result = await runCli(['run', '--config', file], { env: baseEnv, timeoutMs: 20_000 });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `c5-agent: ${file}: invalid site config:\n  cameras[0].rules[0].labels[0]: "persons" is not a label of model yolox-nano; did you mean "person"? [config_invalid]`,
+    );
+  });
+});
