@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { sessionSettingsFor } from '../pipelines/config/inferenceSchema.js';
+import { toError } from '../pipelines/errors.js';
 import { CameraSupervisor, type CameraSupervisorDeps } from './CameraSupervisor.js';
 import type { Clock } from './clock.js';
 import { configSecrets } from './config/configSecrets.js';
@@ -80,9 +81,14 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   };
   // A rule on a label its model cannot output never fires: refused at start, and on SIGHUP and
   // pushes, like any other config error (`config validate` says the same beforehand).
-  const modelLabels = await loadModelLabels();
+  // An unreadable registry or labels file fails the model's load later, with its cameras offline
+  // and the reason reported; it does not stop the agent, so neither does it here.
+  const modelLabels = await loadModelLabels().catch((error: unknown) => {
+    logger.warn({ err: toError(error) }, "cannot read the models' labels; the config's labels are not checked");
+    return undefined;
+  });
   const checkLabels = (next: LoadedSiteConfig): LoadedSiteConfig => {
-    const error = labelError(next.config, next.source, modelLabels);
+    const error = modelLabels && labelError(next.config, next.source, modelLabels);
     if (error) throw error;
     return next;
   };
