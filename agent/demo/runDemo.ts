@@ -10,6 +10,7 @@ import { packageRoot } from '../inference/modelFiles.js';
 import type { Logger } from '../observe/logger.js';
 import { startAgent, type RunningAgent } from '../startAgent.js';
 import { ensureDemoClip, ensureDemoModel } from './demoAssets.js';
+import { formatDemoAlert, formatExplainHint, shellWord } from './demoOutput.js';
 import { startEmbeddedBroker } from './embeddedBroker.js';
 
 export interface DemoOptions {
@@ -32,9 +33,10 @@ export interface DemoSummary {
   readonly alerts: number;
   readonly invalid: number;
   readonly metricsUrl: string;
+  /** the alert the closing lines explain: the first about an object, else the first */
+  readonly explainedAlertId?: string;
+  readonly auditDir: string;
 }
-
-const f3 = (v: number): string => v.toFixed(3);
 
 /**
  * `c5-agent demo`: the shared clip as a looping camera, the whole agent, an embedded broker on
@@ -51,7 +53,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const loaded = parseSiteConfigText(readFileSync(configPath, 'utf8'), configPath, { ...env, C5_DEMO_CLIP: clip });
   const config = { ...loaded.config, mqtt: { ...loaded.config.mqtt, urls: [broker.url], protocolVersion: 4 as const } };
   // a throwaway audit log, unless the user points C5_AUDIT_DIR at one
-  config.audit = { ...config.audit, dir: env['C5_AUDIT_DIR'] || mkdtempSync(join(tmpdir(), 'c5-demo-audit-')) };
+  const auditDir = env['C5_AUDIT_DIR'] || mkdtempSync(join(tmpdir(), 'c5-demo-audit-'));
+  config.audit = { ...config.audit, dir: auditDir };
   // an outbox in memory, unless the user points C5_OUTBOX_PATH at a file: the demo's broker lives no longer than it does
   config.outbox = { ...config.outbox, path: env['C5_OUTBOX_PATH'] || ':memory:' };
   const site = config.site.id;
@@ -59,6 +62,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const subscriber = connect(broker.url, { protocolVersion: 4, clientId: `c5-demo-viewer-${process.pid}`, reconnectPeriod: 1000 });
   let alerts = 0;
   let invalid = 0;
+  let firstAlertId: string | undefined;
+  let objectAlertId: string | undefined;
   subscriber.on('message', (topic, payload) => {
     const text = payload.toString('utf8');
     if (topic.endsWith('/alerts')) {
@@ -69,15 +74,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         return;
       }
       alerts += 1;
-      const a = parsed.data;
-      const head = `${a.createdAt}  ${a.cameraId}  ${a.ruleId.padEnd(18)} ${a.state.padEnd(5)}`;
-      if (!a.object) {
-        // crowding: the event is about a zone, not one object
-        out.write(`${head} ${a.count ?? 0} in zone ${a.zone?.id ?? '?'}\n`);
-        return;
-      }
-      const [x1, y1, x2, y2] = a.object.bbox;
-      out.write(`${head} ${a.object.label} #${a.object.trackId} ` + `score ${a.object.score.toFixed(2)} box [${f3(x1)}, ${f3(y1)}, ${f3(x2)}, ${f3(y2)}]\n`);
+      if (objectAlertId === undefined && parsed.data.object) objectAlertId = parsed.data.id;
+      firstAlertId ??= parsed.data.id;
+      out.write(formatDemoAlert(parsed.data));
     } else {
       out.write(`status ${topic}: ${text}\n`);
     }
@@ -98,17 +97,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     out.write(
       `c5-agent demo: ${clip} as camera "${config.cameras[0]?.id}", broker ${broker.url}\n` +
         `metrics: ${running.metricsUrl}/metrics  (also /healthz, /readyz)\n` +
-        `audit log: ${config.audit.dir}  (c5-agent audit verify ${config.audit.dir})\n` +
-        `alerts on ${config.mqtt.prefix}/${site}/+/alerts; Ctrl-C to stop\n`,
+        `audit log: ${auditDir}  (c5-agent audit verify ${shellWord(auditDir)}; c5-agent audit explain ID --dir ${shellWord(auditDir)})\n` +
+        `alerts on ${config.mqtt.prefix}/${site}/+/alerts, each with its id; Ctrl-C to stop\n`,
     );
     await waitUntil(options.signal, options.durationSeconds, options.clock);
-    const metricsUrl = running.metricsUrl;
-    return { alerts, invalid, metricsUrl };
+    return { alerts, invalid, metricsUrl: running.metricsUrl, explainedAlertId: objectAlertId ?? firstAlertId, auditDir };
   } finally {
     await running?.stop();
     await new Promise<void>((resolve) => subscriber.end(false, {}, () => resolve()));
     await broker.close();
     out.write(`c5-agent demo: stopped after ${alerts} alert(s)\n`);
+    if (running) out.write(formatExplainHint({ alertId: objectAlertId ?? firstAlertId, auditDir, env }));
   }
 }
 
