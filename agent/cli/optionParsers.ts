@@ -22,3 +22,10 @@ export function port(value: string): number {
   if (!(/^\d{1,5}$/.test(value) && n <= 65_535)) throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return n;
 }
+
+/** a comma-separated list of names, such as `cameras,brokers`; the command checks the names */
+export function checkList(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim());
+  if (names.some((name) => !/^[a-z0-9-]{1,32}$/.test(name))) throw new InvalidArgumentError('expected names separated by commas, such as cameras,brokers');
+  return names;
+}

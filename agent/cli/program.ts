@@ -8,12 +8,14 @@ import { keysGenerateCommand } from '../fleet/keysGenerateCommand.js';
 import { signCommand } from '../fleet/signCommand.js';
 import { pullCommand } from '../inference/pullCommand.js';
 import { quoteUntrusted } from '../../pipelines/untrustedText.js';
-import { createRootLogger } from '../observe/logger.js';
+import { createRootLogger, LOG_FORMATS, type LogFormat } from '../observe/logger.js';
+import { doctorCommand } from '../doctor/doctorCommand.js';
+import { snapshotCommand } from '../snapshot/snapshotCommand.js';
 import { SecretScrubber } from '../observe/SecretScrubber.js';
 import { replayCommand } from '../replay/replayCommand.js';
 import type { CommandIo } from './CommandIo.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
-import { port, positiveSeconds } from './optionParsers.js';
+import { checkList, nonNegativeSeconds, port, positiveSeconds } from './optionParsers.js';
 import { runCommand } from './runCommand.js';
 
 export interface ProgramIo {
@@ -24,7 +26,6 @@ export interface ProgramIo {
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-const LOG_FORMATS = ['auto', 'json', 'pretty'];
 
 const HELP_FOOTER = `
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 integrity broken (audit verify),
@@ -36,7 +37,7 @@ C5_LOG_LEVEL (trace, debug, info, warn, error).`;
 
 interface GlobalOptions {
   readonly logLevel?: string;
-  readonly logFormat: string;
+  readonly logFormat: LogFormat;
 }
 
 /**
@@ -53,7 +54,7 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
   const commandIo = (command: Command, defaultLevel: string): CommandIo => {
     const globals = command.optsWithGlobals<GlobalOptions>();
     const level = globals.logLevel ?? io.env['C5_LOG_LEVEL'] ?? defaultLevel;
-    const logger = createRootLogger({ level, scrubber });
+    const logger = createRootLogger({ level, scrubber, format: globals.logFormat });
     return { env: io.env, out: io.out, err: io.err, logger, version: io.version };
   };
   /** Wraps an action: its number is the exit code. */
@@ -70,7 +71,7 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .version(io.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .addOption(new Option('--log-level <level>', 'log level (default: info for run, warn for the rest; env C5_LOG_LEVEL)').choices(LOG_LEVELS))
-    .addOption(new Option('--log-format <format>', 'logs as JSON, or pretty for people (auto: pretty on a terminal)').choices(LOG_FORMATS).default('auto'))
+    .addOption(new Option('--log-format <format>', 'logs as JSON, or pretty for people (auto: pretty on a terminal)').choices([...LOG_FORMATS]).default('auto'))
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -85,16 +86,23 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .action(act('info', (cio, options: { config: string }) => runCommand(options, cio, scrubber)));
 
   const config = sub(program, 'config', 'check and sign site configs');
-  sub(config, 'validate', 'check a site config, or a signed envelope (and its signature); errors name the field')
+  sub(config, 'validate', 'check a site config (schema, labels against the model, secrets), or a signed envelope (and its signature); errors name the field')
     .argument('<file>', 'a site config (YAML or JSON) or a signed envelope (JSON)')
     .option('--trusted <file>', "trusted-keys file: check an envelope's signature against it")
-    .action(act('warn', (cio, file: string, options: { trusted?: string }) => validateCommand({ file, ...options }, cio)));
+    .option(
+      '--no-secrets',
+      'check everything but the secrets: list each env:/file: reference instead of resolving it (for checking a config away from the box)',
+    )
+    .action(act('warn', (cio, file: string, options: { trusted?: string; secrets: boolean }) => validateCommand({ file, ...options }, cio)));
   sub(config, 'sign', 'print a signed config envelope for a fleet push')
     .argument('<file>', 'the site config to sign')
     .addOption(required('--key <file>', 'the Ed25519 signing key (PEM)'))
-    .option('--key-id <id>', "the key id the boxes trust it under (default: the key's fingerprint)")
+    .option('--key-id <id>', 'the key id the boxes trust it under (default: the id the trusted-keys file gives this key, else its fingerprint)')
+    .option('--trusted <file>', "the boxes' trusted-keys file to check the key id against (default: trusted-keys.json beside --key)")
     .option('--expires-in <duration>', 'how long the push stays valid: 90s, 30m, 24h, 7d or none', '24h')
-    .action(act('warn', (cio, file: string, options: { key: string; keyId?: string; expiresIn: string }) => signCommand({ file, ...options }, cio)));
+    .action(
+      act('warn', (cio, file: string, options: { key: string; keyId?: string; trusted?: string; expiresIn: string }) => signCommand({ file, ...options }, cio)),
+    );
 
   const keys = sub(program, 'keys', 'config-signing keys');
   sub(keys, 'generate', 'a new Ed25519 signing key DIR/ID.key.pem (mode 0600); its public key joins DIR/trusted-keys.json')
@@ -109,6 +117,47 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .action(
       act('warn', (cio, options: { clip?: string; duration?: number; metricsPort?: number }) =>
         demoCommand({ clip: options.clip, durationSeconds: options.duration, metricsPort: options.metricsPort }, cio),
+      ),
+    );
+
+  sub(program, 'doctor', 'check the box against a site config: ffmpeg, models, cameras, brokers, folders, clock, metrics port')
+    .addOption(required('-c, --config <file>', 'the site config to check the box against'))
+    .option('--json', 'print the JSON report (c5.doctor.v1) instead of the table')
+    .option('--timeout <seconds>', 'time limit of each check but the camera and decoding ones (default: 5)', positiveSeconds)
+    .option('--camera-timeout <seconds>', 'time limit of each camera probe and hardware-decoding trial (default: 10)', positiveSeconds)
+    .option('--only <checks>', 'run only these: ffmpeg,hwdecode,models,cameras,brokers,storage,clock,metrics', checkList)
+    .option('--skip <checks>', 'leave these out (not with --only)', checkList)
+    .action(
+      act('warn', (cio, options: { config: string; json?: boolean; timeout?: number; cameraTimeout?: number; only?: string[]; skip?: string[] }) =>
+        doctorCommand(
+          {
+            config: options.config,
+            json: options.json,
+            timeoutSeconds: options.timeout,
+            cameraTimeoutSeconds: options.cameraTimeout,
+            only: options.only,
+            skip: options.skip,
+          },
+          cio,
+        ),
+      ),
+    );
+
+  sub(
+    program,
+    'snapshot',
+    'one current frame of a camera with its zones, lines (in-arrows) and masks drawn, to draw zones on; writes a local PNG, publishes nothing',
+  )
+    .option('-c, --config <file>', 'the site config (needed unless --input)')
+    .option('--camera <id>', 'the camera to grab (may be left out when the config has one)')
+    .addOption(required('-o, --out <file.png>', 'the PNG to write; replaced atomically, never a folder'))
+    .option('--input <file>', 'a recorded clip or image instead of the live camera')
+    .option('--at <seconds>', 'with --input: seconds into the clip (default: 0)', nonNegativeSeconds)
+    .option('--detect [seconds]', "run the camera's model and tracker over this many seconds and draw boxes and track ids (default: 3)", positiveSeconds)
+    .option('--timeout <seconds>', 'give up on the camera after this long (default: 15)', positiveSeconds)
+    .action(
+      act('warn', (cio, options: { config?: string; camera?: string; out: string; input?: string; at?: number; detect?: boolean | number; timeout?: number }) =>
+        snapshotCommand(options, cio),
       ),
     );
 

@@ -24,6 +24,8 @@ const LEAVES: readonly LeafCommand[] = [
   { path: ['audit', 'verify'], flag: '--checkpoints', typo: '--checkpoint' },
   { path: ['audit', 'explain'], flag: '--dir', typo: '--dri' },
   { path: ['replay'], flag: '--input', typo: '--inptu' },
+  { path: ['doctor'], flag: '--camera-timeout', typo: '--camera-timout' },
+  { path: ['snapshot'], flag: '--detect', typo: '--detcet' },
 ];
 const GROUPS = ['config', 'keys', 'models', 'audit'];
 
