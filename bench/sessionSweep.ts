@@ -8,7 +8,7 @@ import { measureLatency } from './pipelinePhases.js';
 import { quantile, round } from './stats.js';
 import { formatTable } from './table.js';
 
-/** The candidates the defaults were chosen from (README, "Performance"); 0 threads is ONNX Runtime's own choice. */
+/** The candidates the defaults were chosen from (docs/PERFORMANCE.md); 0 threads is ONNX Runtime's own choice. */
 const CANDIDATES = [
   { label: 'main thread, intra-op 1', inference: { thread: 'main', workers: 1, intraOpNumThreads: 1, interOpNumThreads: 1 } },
   { label: '1 worker thread, intra-op 1', inference: { thread: 'worker', workers: 1, intraOpNumThreads: 1, interOpNumThreads: 1 } },

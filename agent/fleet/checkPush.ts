@@ -10,7 +10,7 @@ import { parseEnvelope, verifyEnvelopeSignature, type ConfigEnvelope } from './s
 import type { TrustedKey } from './trustedKeys.js';
 
 /**
- * The checks a config push must pass, in this order (README, "Fleet configuration", "Checks"):
+ * The checks a config push must pass, in this order (README, "Fleet guide", "Checks"):
  * size, envelope, signature against the trusted keys **before** the payload is parsed
  * (verifyPush), then parse, schema, site id, version above the persisted high-water mark, expiry
  * (checkVerifiedPush).

@@ -19,7 +19,7 @@ export type FrameOutcome = (typeof FRAME_OUTCOMES)[number];
 export const ALERT_OUTCOMES = ['published', 'failed'] as const;
 export type AlertOutcome = (typeof ALERT_OUTCOMES)[number];
 
-/** Results of a config push (README, "Fleet configuration"); each exists from start-up at 0. */
+/** Results of a config push (README, "Fleet guide"); each exists from start-up at 0. */
 export const CONFIG_APPLY_RESULTS = ['applied', 'rejected', 'rolled_back'] as const;
 export type ConfigApplyResult = (typeof CONFIG_APPLY_RESULTS)[number];
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Signed config pushes from the centre (README, "Fleet configuration"). Without this section the
+ * Signed config pushes from the centre (README, "Fleet guide"). Without this section the
  * agent takes no pushes and runs the file it was started with.
  */
 

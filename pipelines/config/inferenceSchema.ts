@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Where models run and ONNX Runtime's session options (README, "Performance"). The defaults are
+ * Where models run and ONNX Runtime's session options (docs/PERFORMANCE.md). The defaults are
  * the ones measured best on the project's 2-core x86 box with YOLOX-Nano at fourteen cameras:
  * two worker threads per model, each with its own session and one intra-op thread, running whole
  * frames side by side. A second intra-op thread in one session synchronises on every operator of
@@ -56,7 +56,7 @@ export const DEFAULT_INFERENCE_WORKERS = 2;
 
 export const inferenceSchema = z
   .strictObject({
-    /** where models run; see README, "Performance" */
+    /** where models run; see docs/PERFORMANCE.md */
     thread: z
       .enum(INFERENCE_THREADS)
       .default(DEFAULT_INFERENCE_THREAD)
@@ -65,7 +65,7 @@ export const inferenceSchema = z
       ),
     /**
      * with `thread: worker`, the threads each model runs on, each with its own session running
-     * whole frames side by side (a camera's frames stay in order); see README, "Performance"
+     * whole frames side by side (a camera's frames stay in order); see docs/PERFORMANCE.md
      */
     workers: z
       .number()
