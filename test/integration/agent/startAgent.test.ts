@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,12 +7,12 @@ import { parseSiteConfigText } from '../../../agent/config/loadSiteConfig.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { startAgent, type RunningAgent } from '../../../agent/startAgent.js';
 import { alertSchema, type Alert } from '../../../pipelines/alerts.js';
-import { freePort } from '../../helpers/freePort.js';
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 import { collectMqtt, type CollectedMessage, type MqttCollector } from '../../helpers/mqttCollector.js';
 import { sharedModelsDir } from '../../helpers/paths.js';
 import { promtoolCheckMetrics } from '../../helpers/promtool.js';
 import { startRtspServer, type RtspServer } from '../../helpers/rtspServer.js';
+import { startSilentTcpServer, type SilentTcpServer } from '../../helpers/silentTcpServer.js';
 
 /**
  * The whole agent on real components: a GStreamer RTSP server serving the shared clip as H.264,
@@ -26,8 +25,7 @@ const SITE = 'e2e-site';
 
 let broker: MosquittoBroker;
 let rtsp: RtspServer;
-let silent: Server;
-const silentSockets = new Set<Socket>();
+let silent: SilentTcpServer | undefined;
 let running: RunningAgent;
 let collector: MqttCollector;
 const logLines: string[] = [];
@@ -85,12 +83,8 @@ beforeAll(async () => {
   broker = await startMosquitto();
   rtsp = await startRtspServer();
   // A camera that accepts TCP and never says a word.
-  silent = createServer((socket) => {
-    silentSockets.add(socket);
-    socket.on('close', () => silentSockets.delete(socket));
-  });
-  const silentPort = await freePort();
-  await new Promise<void>((resolve) => silent.listen(silentPort, '127.0.0.1', resolve));
+  silent = await startSilentTcpServer();
+  const silentPort = silent.port;
   const dir = mkdtempSync(join(tmpdir(), 'c5-e2e-'));
   const junk = join(dir, 'not-a-video.mp4');
   writeFileSync(junk, 'this is a text file, not an MPEG-4 container\n'.repeat(50));
@@ -105,8 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await running?.stop();
   await collector?.close();
-  for (const socket of silentSockets) socket.destroy();
-  await new Promise<void>((resolve) => (silent ? silent.close(() => resolve()) : resolve()));
+  await silent?.stop();
   await rtsp?.stop();
   await broker?.stop();
 });

@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -9,6 +8,7 @@ import { captureIo } from '../../helpers/doctorIo.js';
 import { freePort } from '../../helpers/freePort.js';
 import { sharedModelsDir } from '../../helpers/paths.js';
 import { startRtspServer, type RtspServer } from '../../helpers/rtspServer.js';
+import { startSilentTcpServer, type SilentTcpServer } from '../../helpers/silentTcpServer.js';
 
 /**
  * Through a live RTSP camera: the real GStreamer server streaming the plaza clip (768x576), a
@@ -19,18 +19,13 @@ const PASSWORD = 'Pole-Secret-42';
 const dir = mkdtempSync(join(tmpdir(), 'c5-snapshot-rtsp-'));
 const config = join(dir, 'site.yaml');
 let rtsp: RtspServer;
-let silent: Server;
-const silentSockets = new Set<Socket>();
+let silent: SilentTcpServer | undefined;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   rtsp = await startRtspServer();
-  silent = createServer((socket) => {
-    silentSockets.add(socket);
-    socket.on('close', () => silentSockets.delete(socket));
-  });
-  const silentPort = await freePort();
-  await new Promise<void>((resolve) => silent.listen(silentPort, '127.0.0.1', resolve));
+  silent = await startSilentTcpServer();
+  const silentPort = silent.port;
   const deadPort = await freePort();
   const withCredentials = (url: string): string => url.replace('rtsp://', `rtsp://operator:${PASSWORD}@`);
   env = {
@@ -60,8 +55,7 @@ cameras:
 }, 60_000);
 
 afterAll(async () => {
-  for (const socket of silentSockets) socket.destroy();
-  await new Promise<void>((resolve) => (silent ? silent.close(() => resolve()) : resolve()));
+  await silent?.stop();
   await rtsp?.stop();
 });
 

@@ -4,22 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { downloadFile } from '../../../../agent/inference/downloadFile.js';
-import type { ProgressStream } from '../../../../agent/observe/ProgressReporter.js';
 import { startByteServer, type ByteServer } from '../../../helpers/byteServer.js';
+import { CaptureStream } from '../../../helpers/captureStream.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
 
 const payload = randomBytes(256 * 1024);
 const digest = createHash('sha256').update(payload).digest('hex');
 const other = 'f'.repeat(64);
-
-class Capture implements ProgressStream {
-  text = '';
-  constructor(readonly isTTY: boolean) {}
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
 
 describe('downloadFile', () => {
   let server: ByteServer;
@@ -95,7 +86,7 @@ describe('downloadFile', () => {
   });
 
   it('writes a line at each 10 % step when stderr is not a terminal, then a final line', async () => {
-    const progress = new Capture(false);
+    const progress = new CaptureStream(false);
     // the clock stands still, so no rate is known and only 10 % steps (not time) bring a line
     await downloadFile({ url: server.url('/model.onnx'), dest: join(dir, 'm'), acceptedSha256: [digest], progress, label: 'm.onnx', clock: new ManualClock() });
     const lines = progress.text.trimEnd().split('\n');
@@ -108,13 +99,13 @@ describe('downloadFile', () => {
   });
 
   it('rewrites one line in place on a terminal and ends it', async () => {
-    const progress = new Capture(true);
+    const progress = new CaptureStream(true);
     await downloadFile({ url: server.url('/model.onnx'), dest: join(dir, 'm'), acceptedSha256: [digest], progress, label: 'm.onnx', clock: new ManualClock() });
     expect(progress.text).toMatch(/^\rm\.onnx: 0\.\d\/0\.3 MB \(\d+%\)\rm\.onnx: done, 0\.3 MB in 0\.0 s *\n$/);
   });
 
   it('reports megabytes when the server sends no length', async () => {
-    const progress = new Capture(false);
+    const progress = new CaptureStream(false);
     const result = await downloadFile({
       url: server.url('/chunked.onnx'),
       dest: join(dir, 'm'),

@@ -1,22 +1,14 @@
+import { CaptureStream } from '../../../helpers/captureStream.js';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, ProgressReporter, type ProgressStream } from '../../../../agent/observe/ProgressReporter.js';
+import { formatDuration, ProgressReporter } from '../../../../agent/observe/ProgressReporter.js';
 import { ManualClock } from '../../../helpers/manualClock.js';
-
-class Capture implements ProgressStream {
-  text = '';
-  constructor(readonly isTTY: boolean) {}
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
 
 const MB = 1024 * 1024;
 
 describe('ProgressReporter', () => {
   it('off a terminal: a plain line at each 10 % step, with rate and ETA, and a final line', () => {
     const clock = new ManualClock();
-    const out = new Capture(false);
+    const out = new CaptureStream(false);
     const progress = new ProgressReporter({ stream: out, label: 'replay plaza', unit: 'frames', total: 500, clock });
     // 25 frames every 2 s: 12.5 frames/s
     progress.update(0);
@@ -36,7 +28,7 @@ describe('ProgressReporter', () => {
 
   it('off a terminal with no total: a line every lineMs, a rate and no ETA', () => {
     const clock = new ManualClock();
-    const out = new Capture(false);
+    const out = new CaptureStream(false);
     const progress = new ProgressReporter({ stream: out, label: 'r', unit: 'frames', clock, lineMs: 5000 });
     progress.update(0);
     clock.advance(1000);
@@ -50,7 +42,7 @@ describe('ProgressReporter', () => {
 
   it('on a terminal: one line redrawn with \\r at most every redrawMs, blanked tail, ended by finish', () => {
     const clock = new ManualClock();
-    const out = new Capture(true);
+    const out = new CaptureStream(true);
     const progress = new ProgressReporter({ stream: out, label: 'r', unit: 'frames', total: 500, clock, redrawMs: 250 });
     progress.update(0);
     clock.advance(100);
@@ -66,7 +58,7 @@ describe('ProgressReporter', () => {
 
   it('counts bytes in MB and MB/s', () => {
     const clock = new ManualClock();
-    const out = new Capture(false);
+    const out = new CaptureStream(false);
     const progress = new ProgressReporter({ stream: out, label: 'm.onnx', unit: 'bytes', total: 10 * MB, clock });
     progress.update(0);
     clock.advance(2000);
@@ -76,7 +68,7 @@ describe('ProgressReporter', () => {
 
   it('takes a total found later, and stays silent without a stream or after the end', () => {
     const clock = new ManualClock();
-    const out = new Capture(false);
+    const out = new CaptureStream(false);
     const progress = new ProgressReporter({ stream: out, label: 'r', unit: 'frames', clock });
     progress.update(0);
     progress.setTotal(40);
@@ -94,7 +86,7 @@ describe('ProgressReporter', () => {
 
   it('abandon ends a terminal line without a summary', () => {
     const clock = new ManualClock();
-    const out = new Capture(true);
+    const out = new CaptureStream(true);
     const progress = new ProgressReporter({ stream: out, label: 'd', unit: 'bytes', clock });
     progress.update(MB);
     progress.abandon();
