@@ -185,6 +185,10 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .option('--start <iso-time>', "wall time of the clip's first frame, e.g. 2026-11-29T18:00:00Z")
     .action(act('warn', (cio, options: { config: string; camera?: string; input: string; out: string; start?: string }) => replayCommand(options, cio)));
 
+  const fleet = sub(program, 'fleet', "the centre's fleet tools: site configs from a fleet repository, staged signed rollouts, applied state");
+  // fleet subcommands: add each below this line.
+  void fleet;
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

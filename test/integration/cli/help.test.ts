@@ -27,7 +27,7 @@ const LEAVES: readonly LeafCommand[] = [
   { path: ['doctor'], flag: '--camera-timeout', typo: '--camera-timout' },
   { path: ['snapshot'], flag: '--detect', typo: '--detcet' },
 ];
-const GROUPS = ['config', 'keys', 'models', 'audit'];
+const GROUPS = ['config', 'keys', 'models', 'audit', 'fleet'];
 
 /** A Node stack frame ("    at fn (file.js:1:2)") or a Node error code means the CLI crashed instead of answering. */
 function expectNoCrash(result: CliResult): void {
