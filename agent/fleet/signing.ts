@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import { envelopeSchema, type ConfigEnvelope } from '../../pipelines/wire/configEnvelope.js';
 import { formatIssues } from '../../pipelines/config/formatIssues.js';
 import { ConfigError } from '../../pipelines/errors.js';
 import { quoteUntrusted, UNTRUSTED_ECHO_CHARS } from '../../pipelines/untrustedText.js';
@@ -17,26 +17,8 @@ const SIGNING_CONTEXT = 'c5-config-envelope-v1';
 const ED25519_SIGNATURE_BYTES = 64;
 const ED25519_PUBLIC_KEY_BYTES = 32;
 
-// Standard base64: alphabet characters, at most two `=` at the end, a multiple of 4 in all. Said
-// as a plain character run and a length test: a pattern of repeated 4-character groups keeps a
-// backtracking entry per group and grew 26x from 100 KB to 1 MB.
-const base64 = z
-  .string()
-  .min(1)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected standard base64')
-  .refine((text) => text.length % 4 === 0, 'expected standard base64 (a length that is a multiple of 4)');
-
-export const keyIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected a key id of letters, digits, ".", "_", ":" or "-" (1-128 chars)');
-
-export const envelopeSchema = z.strictObject({
-  payload: base64,
-  keyId: keyIdSchema,
-  /** the push is refused after this instant (UTC); absent: it never expires */
-  expiresAt: z.iso.datetime({ offset: false }).optional(),
-  sig: base64,
-});
-
-export type ConfigEnvelope = z.output<typeof envelopeSchema>;
+// The envelope's shape is part of the wire contract (pipelines/wire/); re-exported for the agent's fleet code.
+export { envelopeSchema, keyIdSchema, type ConfigEnvelope } from '../../pipelines/wire/configEnvelope.js';
 
 /** The bytes Ed25519 signs: a header line per bound field, then the payload bytes unchanged. */
 export function signingInput(keyId: string, expiresAt: string | undefined, payload: Buffer): Buffer {
