@@ -29,3 +29,10 @@ export function checkList(value: string): string[] {
   if (names.some((name) => !/^[a-z0-9-]{1,32}$/.test(name))) throw new InvalidArgumentError('expected names separated by commas, such as cameras,brokers');
   return names;
 }
+
+/** an integer from 1, such as a config version */
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!(/^\d{1,15}$/.test(value) && n >= 1)) throw new InvalidArgumentError('expected an integer from 1, such as 12');
+  return n;
+}

@@ -5,6 +5,8 @@ import { auditVerifyCommand } from '../audit/auditVerifyCommand.js';
 import { validateCommand } from '../config/validateCommand.js';
 import { demoCommand } from '../demo/demoCommand.js';
 import { keysGenerateCommand } from '../fleet/keysGenerateCommand.js';
+import { fleetRenderCommand } from '../fleet/repo/fleetRenderCommand.js';
+import { fleetValidateCommand } from '../fleet/repo/fleetValidateCommand.js';
 import { signCommand } from '../fleet/signCommand.js';
 import { pullCommand } from '../inference/pullCommand.js';
 import { quoteUntrusted } from '../../pipelines/untrustedText.js';
@@ -15,7 +17,7 @@ import { SecretScrubber } from '../observe/SecretScrubber.js';
 import { replayCommand } from '../replay/replayCommand.js';
 import type { CommandIo } from './CommandIo.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
-import { checkList, nonNegativeSeconds, port, positiveSeconds } from './optionParsers.js';
+import { checkList, nonNegativeSeconds, port, positiveInteger, positiveSeconds } from './optionParsers.js';
 import { runCommand } from './runCommand.js';
 
 export interface ProgramIo {
@@ -187,7 +189,20 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
 
   const fleet = sub(program, 'fleet', "the centre's fleet tools: site configs from a fleet repository, staged signed rollouts, applied state");
   // fleet subcommands: add each below this line.
-  void fleet;
+  sub(fleet, 'render', "a site's effective config from the fleet repository: the exact text `fleet push` signs")
+    .addOption(required('--site <id>', 'the site (sites/<id>.yaml)'))
+    .option('--repo <dir>', 'the fleet repository (fleet.yaml, groups/, sites/)', '.')
+    .option('--config-version <n>', 'the config version written into it (a push gives the real one)', positiveInteger, 1)
+    .option('--json', 'the config as JSON instead of YAML')
+    .action(
+      act('warn', (cio, options: { site: string; repo: string; configVersion: number; json?: boolean }) =>
+        fleetRenderCommand({ ...options, version: options.configVersion }, cio),
+      ),
+    );
+  sub(fleet, 'validate', 'render and validate every site of the fleet repository; every problem at once, with site, file and field')
+    .option('--repo <dir>', 'the fleet repository (fleet.yaml, groups/, sites/)', '.')
+    .option('--json', 'one JSON report instead of lines')
+    .action(act('warn', (cio, options: { repo: string; json?: boolean }) => fleetValidateCommand(options, cio)));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -26,6 +26,8 @@ const LEAVES: readonly LeafCommand[] = [
   { path: ['replay'], flag: '--input', typo: '--inptu' },
   { path: ['doctor'], flag: '--camera-timeout', typo: '--camera-timout' },
   { path: ['snapshot'], flag: '--detect', typo: '--detcet' },
+  { path: ['fleet', 'render'], flag: '--site', typo: '--stie' },
+  { path: ['fleet', 'validate'], flag: '--repo', typo: '--rpeo' },
 ];
 const GROUPS = ['config', 'keys', 'models', 'audit', 'fleet'];
 
