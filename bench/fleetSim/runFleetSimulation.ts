@@ -1,0 +1,158 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMosquitto } from '../../test/helpers/mosquitto.js';
+import { BrokerCounters, countsBetween, SYS_INTERVAL_CONFIG, type BrokerCounts } from './BrokerCounters.js';
+import { parsePushReport, type PushReport } from './pushReport.js';
+import { runFleetCli } from './runFleetCli.js';
+import { SEED_VERSION, SimulatedFleet } from './SimulatedFleet.js';
+
+/**
+ * One measured rollout (`npm run fleet:sim`): a real Mosquitto, N simulated sites, the real
+ * `c5-agent fleet push --json` as a child process over a fleet-wide change, the offline sites
+ * reconnecting once the push is done, then the real `c5-agent fleet status --json`. Returns the
+ * figures; the caller prints them.
+ */
+
+export interface FleetSimulationOptions {
+  readonly sites: number;
+  readonly camerasPerSite: number;
+  /** 0..1 */
+  readonly failProbationShare: number;
+  /** 0..1 */
+  readonly offlineShare: number;
+  readonly probationSeconds: number;
+  readonly frameDelayMs: number;
+  readonly sitesPerConnection: number;
+  /** passed to fleet push as given; undefined: its default */
+  readonly canary?: string;
+  readonly waves?: string;
+  readonly waveDeadline?: string;
+  readonly maxFailures?: string;
+  /** bound on the push child */
+  readonly pushTimeoutMs: number;
+  /** bound on the offline sites' catch-up after the push */
+  readonly catchUpTimeoutMs: number;
+  readonly say: (text: string) => void;
+}
+
+export interface FleetSimulationResult {
+  readonly sites: number;
+  readonly cameras: number;
+  readonly connections: number;
+  readonly failing: readonly string[];
+  readonly offline: readonly string[];
+  readonly setupSeconds: number;
+  readonly version: number;
+  readonly push: { readonly code: number | null; readonly seconds: number; readonly peakRssMb: number; readonly stderr: string };
+  readonly report: PushReport;
+  /** sites whose last config/state is `applied` at the pushed version, once the offline ones caught up */
+  readonly converged: number;
+  readonly rolledBack: number;
+  /** the offline sites' reconnect to their last report; undefined with no offline site or a halted push */
+  readonly catchUp: { readonly sites: number; readonly seconds: number; readonly missing: readonly string[] } | undefined;
+  /** push start to the last site's report (catch-up included) */
+  readonly endToEndSeconds: number;
+  readonly broker: BrokerCounts;
+  /** publishes the simulated sites made from the push's start to the end (reports and statuses) */
+  readonly simulatorPublished: number;
+  readonly simulatorPeakRssMb: number;
+  readonly status: { readonly code: number | null; readonly seconds: number; readonly peakRssMb: number; readonly stdout: string; readonly stderr: string };
+}
+
+/** Mosquitto as the simulator needs it: counts each second, and no per-client queue limit (see README, "Fleet operations"). */
+export const SIMULATOR_BROKER_CONFIG = [SYS_INTERVAL_CONFIG, 'max_queued_messages 0', 'max_inflight_messages 0'].join('\n');
+
+export async function runFleetSimulation(options: FleetSimulationOptions): Promise<FleetSimulationResult> {
+  const { say } = options;
+  // State files are written with fsync as on a box; tmpfs keeps 14,000 sites' worth off the disk.
+  const workDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'c5-fleet-sim-'));
+  const broker = await startMosquitto({ config: SIMULATOR_BROKER_CONFIG });
+  let fleet: SimulatedFleet | undefined;
+  let counters: BrokerCounters | undefined;
+  try {
+    say(`broker ${broker.url}; work folder ${workDir}`);
+    const setupStarted = Date.now();
+    fleet = await SimulatedFleet.create({
+      sites: options.sites,
+      camerasPerSite: options.camerasPerSite,
+      brokerUrl: broker.url,
+      prefix: 'c5',
+      workDir,
+      failProbationShare: options.failProbationShare,
+      offlineShare: options.offlineShare,
+      probationSeconds: options.probationSeconds,
+      frameDelayMs: options.frameDelayMs,
+      sitesPerConnection: options.sitesPerConnection,
+    });
+    const setupSeconds = (Date.now() - setupStarted) / 1000;
+    say(
+      `${fleet.sites.length} sites up in ${setupSeconds.toFixed(1)} s over ${fleet.connections} connections (${fleet.failing.size} to fail probation, ${fleet.offline.size} offline)`,
+    );
+
+    counters = await BrokerCounters.open(broker.url);
+    const before = await counters.read();
+    const publishedBefore = fleet.published;
+    fleet.changeAnalyticsFps(3);
+    const version = SEED_VERSION + 1;
+    const flag = (name: string, value: string | undefined): string[] => (value === undefined ? [] : [name, value]);
+    say(`fleet push --version ${version}`);
+    const pushStarted = Date.now();
+    const push = await runFleetCli(
+      [
+        'fleet',
+        'push',
+        ...['--repo', fleet.repoDir, '--broker', broker.url, '--key', fleet.keyPath, '--key-id', fleet.keyId, '--trusted', fleet.trustedKeysFile],
+        ...['--version', String(version), '--json'],
+        ...flag('--canary', options.canary),
+        ...flag('--waves', options.waves),
+        ...flag('--wave-deadline', options.waveDeadline),
+        ...flag('--max-failures', options.maxFailures),
+      ],
+      { timeoutMs: options.pushTimeoutMs },
+    );
+    if (push.code !== 0 && push.code !== 1) throw new Error(`fleet push exited with ${push.code ?? push.signal}:\n${push.stderr.slice(-2_000)}`);
+    const report = parsePushReport(push.stdout);
+    say(`fleet push exited ${push.code} after ${push.seconds.toFixed(1)} s${report.halted ? ', halted' : ''}`);
+
+    let catchUp: FleetSimulationResult['catchUp'];
+    if (fleet.offline.size > 0 && !report.halted) {
+      const catchUpStarted = Date.now();
+      await fleet.reconnectOffline();
+      const missing = await fleet.waitFor(version, 'applied', fleet.offline, options.catchUpTimeoutMs);
+      catchUp = { sites: fleet.offline.size, seconds: (Date.now() - catchUpStarted) / 1000, missing };
+      say(`${fleet.offline.size} offline sites reconnected: ${fleet.offline.size - missing.length} applied in ${catchUp.seconds.toFixed(1)} s`);
+    }
+    const endToEndSeconds = (Date.now() - pushStarted) / 1000;
+    const after = await counters.read();
+    const converged = fleet.sites.length - fleet.notAt(version, 'applied').length;
+    const rolledBack = fleet.sites.length - fleet.notAt(version, 'rolled_back').length;
+
+    say('fleet status --json');
+    const status = await runFleetCli(['fleet', 'status', '--repo', fleet.repoDir, '--broker', broker.url, '--json'], { timeoutMs: 120_000 });
+    return {
+      sites: fleet.sites.length,
+      cameras: fleet.sites.length * options.camerasPerSite,
+      connections: fleet.connections,
+      failing: [...fleet.failing],
+      offline: [...fleet.offline],
+      setupSeconds,
+      version,
+      push: { code: push.code, seconds: push.seconds, peakRssMb: push.peakRssMb, stderr: push.stderr },
+      report,
+      converged,
+      rolledBack,
+      catchUp,
+      endToEndSeconds,
+      broker: countsBetween(before, after),
+      simulatorPublished: fleet.published - publishedBefore,
+      simulatorPeakRssMb: process.resourceUsage().maxRSS / 1024,
+      status: { code: status.code, seconds: status.seconds, peakRssMb: status.peakRssMb, stdout: status.stdout, stderr: status.stderr },
+    };
+  } finally {
+    await counters?.close();
+    await fleet?.stop();
+    await broker.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
