@@ -14,22 +14,36 @@ export const AUDIT_CHECKPOINT_SCHEMA_NAME = 'c5.audit-checkpoint.v1';
 /** First line of the signed text: a signature made for anything else never verifies as a checkpoint. */
 export const AUDIT_CHECKPOINT_SIGNING_CONTEXT = 'c5-audit-checkpoint-v1';
 
-export const auditCheckpointSchema = z.strictObject({
-  schema: z.literal(AUDIT_CHECKPOINT_SCHEMA_NAME),
-  siteId: id,
-  /** the newest record the log had when this was signed */
-  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  /** that record's hash */
-  hash: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
-  /** when it was signed, ISO 8601 UTC */
-  time: z.iso.datetime({ offset: false }),
-  /** `ed25519-` and 16 hex digits: the fingerprint of `publicKey` */
-  keyId: z.string().regex(/^ed25519-[0-9a-f]{16}$/, 'expected ed25519- and 16 hex digits'),
-  /** the box's Ed25519 public key, 32 raw bytes in base64 */
-  publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected 32 bytes in base64'),
-  /** Ed25519 over checkpointSigningText(), 64 bytes in base64 */
-  sig: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected 64 bytes in base64'),
-});
+export const auditCheckpointSchema = z
+  .strictObject({
+    schema: z.literal(AUDIT_CHECKPOINT_SCHEMA_NAME).describe(`Always ${AUDIT_CHECKPOINT_SCHEMA_NAME}: the schema of this message.`),
+    siteId: id.describe('The site whose audit log this is.'),
+    /** the newest record the log had when this was signed */
+    seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe('Sequence number of the newest audit record when this was signed.'),
+    /** that record's hash */
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits')
+      .describe("That record's hash, 64 lower-case hex digits."),
+    /** when it was signed, ISO 8601 UTC */
+    time: z.iso.datetime({ offset: false }).describe('When it was signed, ISO 8601 UTC.'),
+    /** `ed25519-` and 16 hex digits: the fingerprint of `publicKey` */
+    keyId: z
+      .string()
+      .regex(/^ed25519-[0-9a-f]{16}$/, 'expected ed25519- and 16 hex digits')
+      .describe('ed25519- and 16 hex digits: the fingerprint of publicKey.'),
+    /** the box's Ed25519 public key, 32 raw bytes in base64 */
+    publicKey: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'expected 32 bytes in base64')
+      .describe("The box's Ed25519 public key, 32 raw bytes in base64."),
+    /** Ed25519 over checkpointSigningText(), 64 bytes in base64 */
+    sig: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{86}==$/, 'expected 64 bytes in base64')
+      .describe('Ed25519 signature over the checkpoint signing text, 64 bytes in base64.'),
+  })
+  .describe("The signed head of a box's audit log.");
 
 export type AuditCheckpoint = z.output<typeof auditCheckpointSchema>;
 

@@ -37,38 +37,63 @@ export interface HistogramReading {
 const rate = z.number().min(0);
 const ms = z.number().min(0).nullable();
 
-export const statsMessageSchema = z.strictObject({
-  schema: z.literal(STATS_SCHEMA_NAME),
-  siteId: z.string(),
-  /** end of the interval, ISO 8601 */
-  at: z.string(),
-  /** length of the interval the rates are over */
-  periodSeconds: z.number().positive(),
-  configVersion: z.number().int().min(0),
-  mqttConnected: z.boolean(),
-  cameras: z.array(
-    z.strictObject({
-      id: z.string(),
-      up: z.boolean(),
-      /** frames per second over the interval, by outcome */
-      fps: z.strictObject({ processed: rate, dropped: rate, skipped: rate, failed: rate }),
-    }),
-  ),
-  inference: z.array(
-    z.strictObject({
-      model: z.string(),
-      calls: z.number().int().min(0),
-      /** null when the model ran no inference in the interval */
-      meanMs: ms,
-      /** interpolated within histogram buckets, as Prometheus's histogram_quantile() does */
-      p95Ms: ms,
-    }),
-  ),
-  alerts: z.strictObject({ published: z.number().int().min(0), failed: z.number().int().min(0) }),
-  outbox: z.strictObject({ depth: z.number().min(0), oldestAgeSeconds: z.number().min(0) }),
-  /** the newest signed head of the audit log (also retained on `{prefix}/{site}/audit/checkpoint`); absent before the first */
-  auditCheckpoint: auditCheckpointSchema.optional(),
-});
+export const statsMessageSchema = z
+  .strictObject({
+    schema: z.literal(STATS_SCHEMA_NAME).describe(`Always ${STATS_SCHEMA_NAME}: the schema of this message.`),
+    siteId: z.string().describe('The reporting site.'),
+    at: z.string().describe('End of the interval, ISO 8601 UTC.'),
+    periodSeconds: z.number().positive().describe('Length of the interval the rates are over, in seconds.'),
+    configVersion: z.number().int().min(0).describe('Version of the site config running.'),
+    mqttConnected: z.boolean().describe('Whether the MQTT link was connected at the end of the interval.'),
+    cameras: z
+      .array(
+        z
+          .strictObject({
+            id: z.string().describe('Camera id.'),
+            up: z.boolean().describe('Whether the camera delivers frames (c5_agent_camera_up).'),
+            fps: z
+              .strictObject({
+                processed: rate.describe('Frames per second that went through inference.'),
+                dropped: rate.describe('Frames per second replaced by a newer one while waiting for inference.'),
+                skipped: rate.describe('Frames per second the motion gate skipped.'),
+                failed: rate.describe('Frames per second whose inference failed.'),
+              })
+              .describe('Frames per second over the interval, by outcome.'),
+          })
+          .describe('One camera.'),
+      )
+      .describe('Every camera of the site.'),
+    inference: z
+      .array(
+        z
+          .strictObject({
+            model: z.string().describe('Model name.'),
+            calls: z.number().int().min(0).describe('Inference calls in the interval.'),
+            meanMs: ms.describe('Mean inference time in ms; null when the model ran no inference in the interval.'),
+            p95Ms: ms.describe(
+              '95th percentile inference time in ms, interpolated within histogram buckets as histogram_quantile() does; null without inference.',
+            ),
+          })
+          .describe('One model.'),
+      )
+      .describe('Per loaded model.'),
+    alerts: z
+      .strictObject({
+        published: z.number().int().min(0).describe('Alerts acknowledged by the broker in the interval.'),
+        failed: z.number().int().min(0).describe('Alerts that failed to publish in the interval.'),
+      })
+      .describe('Alerts in the interval.'),
+    outbox: z
+      .strictObject({
+        depth: z.number().min(0).describe('Alerts waiting in the outbox.'),
+        oldestAgeSeconds: z.number().min(0).describe('Age of the oldest waiting alert, seconds.'),
+      })
+      .describe('The outbox at the end of the interval.'),
+    auditCheckpoint: auditCheckpointSchema
+      .optional()
+      .describe('The newest signed head of the audit log (also retained on {prefix}/{site}/audit/checkpoint); absent before the first.'),
+  })
+  .describe('Periodic summary of one site: rates over the interval from the same metrics Prometheus scrapes.');
 
 export type StatsMessage = z.output<typeof statsMessageSchema>;
 

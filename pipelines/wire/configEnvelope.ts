@@ -17,13 +17,15 @@ const base64 = z
 
 export const keyIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected a key id of letters, digits, ".", "_", ":" or "-" (1-128 chars)');
 
-export const envelopeSchema = z.strictObject({
-  /** the config file's exact bytes */
-  payload: base64.describe("the site config file's exact bytes, standard base64"),
-  keyId: keyIdSchema.describe('id of the signing key; the agent looks it up in its trusted keys'),
-  /** the push is refused after this instant (UTC); absent: it never expires */
-  expiresAt: z.iso.datetime({ offset: false }).optional().describe('ISO 8601 UTC instant after which the agent refuses the push; absent: it never expires'),
-  sig: base64.describe('Ed25519 signature, standard base64, over "c5-config-envelope-v1\\n{keyId}\\n{expiresAt or empty}\\n" followed by the payload bytes'),
-});
+export const envelopeSchema = z
+  .strictObject({
+    /** the config file's exact bytes */
+    payload: base64.describe("the site config file's exact bytes, standard base64"),
+    keyId: keyIdSchema.describe('id of the signing key; the agent looks it up in its trusted keys'),
+    /** the push is refused after this instant (UTC); absent: it never expires */
+    expiresAt: z.iso.datetime({ offset: false }).optional().describe('ISO 8601 UTC instant after which the agent refuses the push; absent: it never expires'),
+    sig: base64.describe('Ed25519 signature, standard base64, over "c5-config-envelope-v1\\n{keyId}\\n{expiresAt or empty}\\n" followed by the payload bytes'),
+  })
+  .describe('A signed site config push.');
 
 export type ConfigEnvelope = z.output<typeof envelopeSchema>;

@@ -98,8 +98,17 @@ const published = Object.keys(generatedSchemas()).map((name) => ({
 }));
 
 describe('published JSON Schemas (config/*.schema.json)', () => {
-  it('publishes the site config and alert schemas', () => {
-    expect(published.map(({ name }) => name).sort()).toEqual(['alert.schema.json', 'site.schema.json']);
+  it('publishes the site config schema and one schema per MQTT payload', () => {
+    expect(published.map(({ name }) => name).sort()).toEqual([
+      'alert.schema.json',
+      'schemas/audit-checkpoint.schema.json',
+      'schemas/camera-status.schema.json',
+      'schemas/config-envelope.schema.json',
+      'schemas/config-state.schema.json',
+      'schemas/site-status.schema.json',
+      'schemas/stats.schema.json',
+      'site.schema.json',
+    ]);
   });
 
   it.each(published)('$name describes every field and object (editors show it on hover)', ({ schema }) => {
