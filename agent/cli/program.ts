@@ -8,6 +8,8 @@ import { keysGenerateCommand } from '../fleet/keysGenerateCommand.js';
 import { fleetRenderCommand } from '../fleet/repo/fleetRenderCommand.js';
 import { fleetValidateCommand } from '../fleet/repo/fleetValidateCommand.js';
 import { signCommand } from '../fleet/signCommand.js';
+import { addFleetBrokerOptions } from '../fleet/tools/connectFleetBroker.js';
+import { PUSH_DEFAULTS, pushCommand, type PushOptions } from '../fleet/tools/pushCommand.js';
 import { pullCommand } from '../inference/pullCommand.js';
 import { quoteUntrusted } from '../../pipelines/untrustedText.js';
 import { createRootLogger, LOG_FORMATS, type LogFormat } from '../observe/logger.js';
@@ -203,6 +205,26 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .option('--repo <dir>', 'the fleet repository (fleet.yaml, groups/, sites/)', '.')
     .option('--json', 'one JSON report instead of lines')
     .action(act('warn', (cio, options: { repo: string; json?: boolean }) => fleetValidateCommand(options, cio)));
+  addFleetBrokerOptions(
+    sub(fleet, 'push', 'sign each site\'s rendered config with one new version and publish it in waves: a canary, then growing waves, halting on failures'),
+  )
+    .option('--repo <dir>', 'the fleet repository (fleet.yaml, groups/, sites/)', '.')
+    .option('--key <file>', 'the Ed25519 signing key (PEM); not needed with --dry-run')
+    .option('--key-id <id>', 'the key id the boxes trust it under (default: from the trusted-keys file)')
+    .option('--trusted <file>', "the boxes' trusted-keys file to check the key id against (default: trusted-keys.json beside --key)")
+    .option('--sites <ids>', 'only these sites, comma-separated (default: every site of the repository)')
+    .option('--canary <n|p%>', 'sites in the first wave: a count or a share of the sites to push', PUSH_DEFAULTS.canary)
+    .option('--waves <p%,...>', 'cumulative share of the sites done after each later wave (100% is added if missing)', PUSH_DEFAULTS.waves)
+    .option('--wave-deadline <duration>', 'every online site of a wave must report by then: 90s, 10m, 1h', PUSH_DEFAULTS.waveDeadline)
+    .option('--max-failures <n|p%>', 'failures (rejected, rolled back, timed out) a wave may have and go on', PUSH_DEFAULTS.maxFailures)
+    .option('--expires-in <duration>', 'envelope and MQTT message expiry: 90s, 30m, 24h, 7d or none', PUSH_DEFAULTS.expiresIn)
+    // not --version: commander takes that as the program's own flag anywhere on the line
+    .option('--config-version <n>', 'the config version to give (default: 1 + the highest any journal or site reports)', positiveInteger)
+    .option('--state <dir>', 'the tool state folder: pushed/ texts and rollouts/ journals (default: REPO/.c5-fleet)')
+    .option('--dry-run', 'print the waves (and the untouched sites, given --broker); publish nothing, need no key')
+    .option('--resume <rollout-id>', 'continue an interrupted rollout (or latest): same version, same envelopes, done waves skipped')
+    .option('--json', 'one JSON report on stdout; progress lines go to stderr')
+    .action(act('warn', (cio, options: PushOptions & { configVersion?: number }) => pushCommand({ ...options, version: options.configVersion }, cio)));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

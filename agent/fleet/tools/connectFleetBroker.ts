@@ -27,6 +27,12 @@ export interface FleetBrokerOptions {
   readonly prefix: string;
 }
 
+/**
+ * The largest packet the broker may send a fleet tool (MQTT 5 Maximum Packet Size; Mosquitto drops
+ * larger ones), so a hostile retained message never reaches the tool's memory. A site takes
+ * envelopes up to fleet.maxPushBytes (default 1 MiB); the tools read everything else far smaller.
+ */
+export const DEFAULT_FLEET_MAX_PACKET_BYTES = 2 * 1024 * 1024;
 /** MQTT.js's own default when the broker names no Receive Maximum (MQTT 5: 65,535). */
 const UNSTATED_RECEIVE_MAXIMUM = 65_535;
 /** The receive maximum each connected client's broker stated in its CONNACK. */
@@ -45,7 +51,7 @@ const CREDENTIAL_REFUSALS = new Set([4, 5, 0x86, 0x87]);
 export function connectFleetBroker(
   options: FleetBrokerOptions,
   env: NodeJS.ProcessEnv,
-  opts: { readonly clientIdPrefix: string; readonly timeoutMs: number },
+  opts: { readonly clientIdPrefix: string; readonly timeoutMs: number; readonly maximumPacketBytes?: number },
 ): Promise<MqttClient> {
   const endpoint = fleetEndpoint(options.broker);
   const clientOptions = fleetClientOptions(options, env, opts);
@@ -117,7 +123,11 @@ function fleetEndpoint(raw: string): BrokerEndpoint {
   return endpoint;
 }
 
-function fleetClientOptions(options: FleetBrokerOptions, env: NodeJS.ProcessEnv, opts: { clientIdPrefix: string; timeoutMs: number }): IClientOptions {
+function fleetClientOptions(
+  options: FleetBrokerOptions,
+  env: NodeJS.ProcessEnv,
+  opts: { clientIdPrefix: string; timeoutMs: number; maximumPacketBytes?: number },
+): IClientOptions {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(opts.clientIdPrefix)) throw new AgentError('usage', 'client id prefix: 1 to 40 letters, digits, - or _');
   if (options.certKey !== undefined && options.cert === undefined) throw new ConfigError('usage', '--cert-key needs --cert');
   if (options.cert !== undefined && options.certKey === undefined) throw new ConfigError('usage', '--cert needs --cert-key');
@@ -131,7 +141,7 @@ function fleetClientOptions(options: FleetBrokerOptions, env: NodeJS.ProcessEnv,
     // one attempt: the tools report an unreachable broker instead of retrying behind the operator's back
     reconnectPeriod: 0,
     // the session ends with the connection: nothing lingers on the broker after a tool exits
-    properties: { sessionExpiryInterval: 0 },
+    properties: { sessionExpiryInterval: 0, maximumPacketSize: opts.maximumPacketBytes ?? DEFAULT_FLEET_MAX_PACKET_BYTES },
   };
   if (options.username !== undefined) clientOptions.username = options.username;
   const password = env[FLEET_PASSWORD_ENV];
