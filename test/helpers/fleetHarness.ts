@@ -16,6 +16,7 @@ import type { CameraStatus } from '../../pipelines/stages.js';
 import { createSigner, writeTrustedKeys } from './fleetSigner.js';
 import { ManualClock } from './manualClock.js';
 import { waitFor } from './recordingListener.js';
+import { contractViolation } from './mqttContract.js';
 
 /**
  * The fleet's unit-test bench: stand-ins for the running agent and its MQTT link (the real ones,
@@ -79,7 +80,9 @@ export class FakeSite implements FleetTarget {
 }
 
 export class FakeLink implements FleetLink {
-  readonly published: { topic: string; state: ConfigState; options: PublishOptions }[] = [];
+  private readonly records: { topic: string; state: ConfigState; options: PublishOptions }[] = [];
+  /** reports that config/asyncapi.yaml refuses; reading `published` or `states` then throws */
+  readonly contractViolations: string[] = [];
   readonly versions: number[] = [];
   handler: ((payload: Buffer) => void) | undefined;
   subscribed: { topic: string; qos: number } | undefined;
@@ -89,7 +92,14 @@ export class FakeLink implements FleetLink {
     return () => (this.handler = undefined);
   }
   async publish(topic: string, payload: string, options: PublishOptions): Promise<void> {
-    this.published.push({ topic, state: JSON.parse(payload) as ConfigState, options });
+    // The applier only logs a failed publish, so a violation surfaces where the test reads what was published.
+    const violation = contractViolation(topic, payload);
+    if (violation !== undefined) this.contractViolations.push(violation);
+    this.records.push({ topic, state: JSON.parse(payload) as ConfigState, options });
+  }
+  get published(): readonly { topic: string; state: ConfigState; options: PublishOptions }[] {
+    if (this.contractViolations.length > 0) throw new Error(`MQTT contract (config/asyncapi.yaml) violated:\n  ${this.contractViolations.join('\n  ')}`);
+    return this.records;
   }
   setConfigVersion(version: number): void {
     this.versions.push(version);

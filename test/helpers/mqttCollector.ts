@@ -1,4 +1,5 @@
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { contractViolation } from './mqttContract.js';
 
 export interface CollectedMessage {
   readonly topic: string;
@@ -14,6 +15,8 @@ export interface CollectedMessage {
 
 export interface MqttCollector {
   readonly messages: readonly CollectedMessage[];
+  /** one line per message the agent published that config/asyncapi.yaml refuses (topic and ajv's errors) */
+  readonly contractViolations: readonly string[];
   readonly client: MqttClient;
   /** the first message, already received or still to come, that matches; rejects after timeoutMs */
   waitFor(predicate: (message: CollectedMessage) => boolean, timeoutMs: number): Promise<CollectedMessage>;
@@ -28,6 +31,12 @@ export interface CollectorOptions {
   clientId?: string;
   /** bound on connect + subscribe */
   timeoutMs?: number;
+  /**
+   * Default true: every message on a topic the agent publishes (config/asyncapi.yaml, action
+   * send) must validate against the contract; a violation rejects waitFor and close. false only
+   * for a test that publishes its own payloads on the agent's topics.
+   */
+  contract?: boolean;
   clientOptions?: IClientOptions;
 }
 
@@ -52,8 +61,15 @@ export async function collectMqtt(options: CollectorOptions): Promise<MqttCollec
     ...options.clientOptions,
   });
   const messages: CollectedMessage[] = [];
-  const waiters = new Set<(message: CollectedMessage) => void>();
+  const contractViolations: string[] = [];
+  const waiters = new Set<{ readonly deliver: (message: CollectedMessage) => void; readonly fail: (error: Error) => void }>();
+  const contractError = (): Error => new Error(`MQTT contract (config/asyncapi.yaml) violated:\n  ${contractViolations.join('\n  ')}`);
   client.on('message', (topic, raw, packet) => {
+    const violation = options.contract === false ? undefined : contractViolation(topic, raw);
+    if (violation !== undefined) {
+      contractViolations.push(violation);
+      for (const waiter of [...waiters]) waiter.fail(contractError());
+    }
     const message: CollectedMessage = {
       topic,
       payload: parse(raw),
@@ -64,7 +80,7 @@ export async function collectMqtt(options: CollectorOptions): Promise<MqttCollec
       at: Date.now(),
     };
     messages.push(message);
-    for (const waiter of [...waiters]) waiter(message);
+    for (const waiter of [...waiters]) waiter.deliver(message);
   });
 
   const ready = new Promise<void>((resolve, reject) => {
@@ -88,16 +104,25 @@ export async function collectMqtt(options: CollectorOptions): Promise<MqttCollec
 
   return {
     messages,
+    contractViolations,
     client,
     waitFor(predicate, waitMs) {
+      if (contractViolations.length > 0) return Promise.reject(contractError());
       const seen = messages.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const waiter = (message: CollectedMessage): void => {
-          if (!predicate(message)) return;
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve(message);
+        const waiter = {
+          deliver: (message: CollectedMessage): void => {
+            if (!predicate(message)) return;
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            resolve(message);
+          },
+          fail: (error: Error): void => {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            reject(error);
+          },
         };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
@@ -110,6 +135,9 @@ export async function collectMqtt(options: CollectorOptions): Promise<MqttCollec
     clear() {
       messages.length = 0;
     },
-    close: () => client.endAsync(true),
+    async close() {
+      await client.endAsync(true);
+      if (contractViolations.length > 0) throw contractError();
+    },
   };
 }
