@@ -9,7 +9,9 @@ import { fleetRenderCommand } from '../fleet/repo/fleetRenderCommand.js';
 import { fleetValidateCommand } from '../fleet/repo/fleetValidateCommand.js';
 import { signCommand } from '../fleet/signCommand.js';
 import { addFleetBrokerOptions } from '../fleet/tools/connectFleetBroker.js';
+import { planCommand, type PlanOptions } from '../fleet/tools/planCommand.js';
 import { PUSH_DEFAULTS, pushCommand, type PushOptions } from '../fleet/tools/pushCommand.js';
+import { statusCommand, type StatusOptions } from '../fleet/tools/statusCommand.js';
 import { pullCommand } from '../inference/pullCommand.js';
 import { quoteUntrusted } from '../../pipelines/untrustedText.js';
 import { createRootLogger, LOG_FORMATS, type LogFormat } from '../observe/logger.js';
@@ -206,7 +208,7 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .option('--json', 'one JSON report instead of lines')
     .action(act('warn', (cio, options: { repo: string; json?: boolean }) => fleetValidateCommand(options, cio)));
   addFleetBrokerOptions(
-    sub(fleet, 'push', 'sign each site\'s rendered config with one new version and publish it in waves: a canary, then growing waves, halting on failures'),
+    sub(fleet, 'push', "sign each site's rendered config with one new version and publish it in waves: a canary, then growing waves, halting on failures"),
   )
     .option('--repo <dir>', 'the fleet repository (fleet.yaml, groups/, sites/)', '.')
     .option('--key <file>', 'the Ed25519 signing key (PEM); not needed with --dry-run')
@@ -225,6 +227,17 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .option('--resume <rollout-id>', 'continue an interrupted rollout (or latest): same version, same envelopes, done waves skipped')
     .option('--json', 'one JSON report on stdout; progress lines go to stderr')
     .action(act('warn', (cio, options: PushOptions & { configVersion?: number }) => pushCommand({ ...options, version: options.configVersion }, cio)));
+  addFleetBrokerOptions(sub(fleet, 'status', "every site's desired and applied config version, verdict and cameras; exit 0 when the fleet has converged"))
+    .option('--repo <dir>', 'judge the sites of this fleet repository (default: every site seen on the broker)')
+    .option('--settle <seconds>', 'quiet time after the last retained message before the picture counts as complete (default: 3)', positiveSeconds)
+    .option('--all', 'list every site, not only those not converged')
+    .option('--json', 'every site as one JSON document')
+    .action(act('warn', (cio, options: StatusOptions) => statusCommand(options, cio)));
+  addFleetBrokerOptions(sub(fleet, 'plan', 'per site, what a push of the repository would change against what the site reports running; publishes nothing'))
+    .option('--repo <dir>', 'the fleet repository (fleet.yaml, groups/, sites/)', '.')
+    .option('--state <dir>', 'the tool state folder holding pushed/ (default: REPO/.c5-fleet)')
+    .option('--json', 'one JSON document')
+    .action(act('warn', (cio, options: PlanOptions) => planCommand(options, cio)));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -20,7 +20,11 @@ export interface SiteView {
   cameras?: Map<string, string>;
   /** the version of the retained push waiting for the site on config/push */
   desiredVersion?: number;
-  /** when any message about the site last arrived (ms since the epoch) */
+  /**
+   * The latest time the site itself stated (ms since the epoch): its last config verdict, its
+   * agent's start, a camera's last change. Retained messages arrive all at once, so the arrival
+   * time would say nothing.
+   */
   lastSeen?: number;
 }
 
@@ -123,8 +127,6 @@ export class FleetStateCollector {
     this.lastMessageAt = this.now();
     const kind = this.take(levels, siteId, payload);
     if (kind === undefined) return this.ignore();
-    const view = this.views.get(siteId);
-    if (view) view.lastSeen = this.lastMessageAt;
     for (const listener of this.listeners) listener(siteId, kind);
   }
 
@@ -136,14 +138,14 @@ export class FleetStateCollector {
       if (cleared) return this.forget(siteId, 'configState');
       const state = parseBounded(payload, MAX_STATE_BYTES, (value) => configStateMessageSchema.safeParse(value));
       if (state === undefined || state.siteId !== siteId) return undefined;
-      this.view(siteId).configState = state;
+      this.seen(this.view(siteId), state.time).configState = state;
       return 'configState';
     }
     if (levels.length === 2 && levels[1] === 'status') {
       if (cleared) return this.forget(siteId, 'status');
       const status = parseBounded(payload, MAX_STATUS_BYTES, (value) => siteStatusMessageSchema.safeParse(value));
       if (status === undefined || status.siteId !== siteId) return undefined;
-      this.view(siteId).status = status;
+      this.seen(this.view(siteId), status.startedAt).status = status;
       return 'status';
     }
     if (levels.length === 3 && levels[1] === 'config' && levels[2] === 'push') {
@@ -165,7 +167,7 @@ export class FleetStateCollector {
       if (camera === undefined || camera.cameraId !== cameraId) return undefined;
       // `removed` is the agent's last word on a camera the config dropped: it no longer counts
       if (camera.reason === 'removed' && camera.state === 'offline') view.cameras?.delete(cameraId);
-      else (view.cameras ??= new Map()).set(cameraId, camera.state);
+      else (this.seen(view, camera.since).cameras ??= new Map()).set(cameraId, camera.state);
       return 'camera';
     }
     return undefined;
@@ -183,6 +185,12 @@ export class FleetStateCollector {
       view = { siteId };
       this.views.set(siteId, view);
     }
+    return view;
+  }
+
+  private seen(view: SiteView, time: string): SiteView {
+    const at = Date.parse(time);
+    if (Number.isFinite(at) && (view.lastSeen === undefined || at > view.lastSeen)) view.lastSeen = at;
     return view;
   }
 
