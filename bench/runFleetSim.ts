@@ -105,7 +105,9 @@ function report(r: FleetSimulationResult): string {
         ]
       : []),
     `converged: ${r.converged}/${r.sites} sites applied version ${r.version}; ${r.rolledBack} rolled back; end to end ${r.endToEndSeconds.toFixed(1)} s`,
-    `broker (Mosquitto $SYS, push start to end): ${r.broker.publishReceived} PUBLISH in, ${r.broker.publishSent} out, ${r.broker.publishDropped} dropped; ${r.broker.packetsReceived} packets in, ${r.broker.packetsSent} out`,
+    `broker, push start to end: ${r.pushesPublished + r.simulatorPublished} PUBLISH in (${r.pushesPublished} pushes, ${r.simulatorPublished} site reports and statuses), ` +
+      `${r.broker.publishSent} PUBLISH out, ${r.broker.publishDropped} dropped; ${r.broker.packetsReceived} MQTT packets in, ${r.broker.packetsSent} out (Mosquitto $SYS)`,
+    `retained store at the end: ${r.brokerAtEnd.retainedMessages} messages, ${(r.brokerAtEnd.storedBytes / 1e6).toFixed(1)} MB (${Math.round(r.brokerAtEnd.storedBytes / r.sites)} bytes per site)`,
     `memory (peak RSS): simulator ${mb(r.simulatorPeakRssMb)} for ${r.sites} sites, fleet push ${mb(r.push.peakRssMb)}, fleet status ${mb(r.status.peakRssMb)}`,
     `fleet status: exit ${r.status.code}; ${statusSummary(r.status.stdout)}`,
   ];

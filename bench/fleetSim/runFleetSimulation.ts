@@ -53,7 +53,12 @@ export interface FleetSimulationResult {
   readonly catchUp: { readonly sites: number; readonly seconds: number; readonly missing: readonly string[] } | undefined;
   /** push start to the last site's report (catch-up included) */
   readonly endToEndSeconds: number;
+  /** broker counts from the push's start to the end (gauges: their change) */
   readonly broker: BrokerCounts;
+  /** the broker's counts and gauges at the end (retained store) */
+  readonly brokerAtEnd: BrokerCounts;
+  /** envelopes the push published: one per site of every wave it started */
+  readonly pushesPublished: number;
   /** publishes the simulated sites made from the push's start to the end (reports and statuses) */
   readonly simulatorPublished: number;
   readonly simulatorPeakRssMb: number;
@@ -94,16 +99,16 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
     const before = await counters.read();
     const publishedBefore = fleet.published;
     fleet.changeAnalyticsFps(3);
-    const version = SEED_VERSION + 1;
     const flag = (name: string, value: string | undefined): string[] => (value === undefined ? [] : [name, value]);
-    say(`fleet push --version ${version}`);
+    // No --version: the push takes 1 + the highest version a site reports (the seed's, in its status).
+    say('fleet push');
     const pushStarted = Date.now();
     const push = await runFleetCli(
       [
         'fleet',
         'push',
         ...['--repo', fleet.repoDir, '--broker', broker.url, '--key', fleet.keyPath, '--key-id', fleet.keyId, '--trusted', fleet.trustedKeysFile],
-        ...['--version', String(version), '--json'],
+        '--json',
         ...flag('--canary', options.canary),
         ...flag('--waves', options.waves),
         ...flag('--wave-deadline', options.waveDeadline),
@@ -113,6 +118,8 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
     );
     if (push.code !== 0 && push.code !== 1) throw new Error(`fleet push exited with ${push.code ?? push.signal}:\n${push.stderr.slice(-2_000)}`);
     const report = parsePushReport(push.stdout);
+    const version = report.version;
+    if (version !== SEED_VERSION + 1) throw new Error(`fleet push gave version ${version}; the sites run ${SEED_VERSION}, so ${SEED_VERSION + 1} was expected`);
     say(`fleet push exited ${push.code} after ${push.seconds.toFixed(1)} s${report.halted ? ', halted' : ''}`);
 
     let catchUp: FleetSimulationResult['catchUp'];
@@ -145,6 +152,10 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
       catchUp,
       endToEndSeconds,
       broker: countsBetween(before, after),
+      brokerAtEnd: after,
+      pushesPublished: report.waves
+        .filter((wave) => wave.applied.length + wave.failed.length + wave.pendingOffline.length > 0)
+        .reduce((sum, wave) => sum + wave.sites.length, 0),
       simulatorPublished: fleet.published - publishedBefore,
       simulatorPeakRssMb: process.resourceUsage().maxRSS / 1024,
       status: { code: status.code, seconds: status.seconds, peakRssMb: status.peakRssMb, stdout: status.stdout, stderr: status.stderr },

@@ -94,7 +94,7 @@ describe('a real agent in a fleet push next to simulated sites', () => {
         'fleet',
         'push',
         ...['--repo', fleet.repoDir, '--broker', broker.url, '--key', fleet.keyPath, '--key-id', fleet.keyId, '--trusted', fleet.trustedKeysFile],
-        ...['--version', '2', '--canary', '1%', '--waves', '100%', '--wave-deadline', '60s', '--json'],
+        ...['--canary', '1%', '--waves', '100%', '--wave-deadline', '60s', '--json'],
       ],
       { timeoutMs: 100_000 },
     );
