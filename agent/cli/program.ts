@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AgentError, toError } from '../../pipelines/errors.js';
 import { auditExplainCommand } from '../audit/auditExplainCommand.js';
 import { auditVerifyCommand } from '../audit/auditVerifyCommand.js';
+import { consumeCommand, type ConsumeOptions } from '../consume/consumeCommand.js';
 import { validateCommand } from '../config/validateCommand.js';
 import { demoCommand } from '../demo/demoCommand.js';
 import { keysGenerateCommand } from '../fleet/keysGenerateCommand.js';
@@ -190,6 +191,15 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .addOption(required('--out <file>', 'where the decisions go (JSON Lines)'))
     .option('--start <iso-time>', "wall time of the clip's first frame, e.g. 2026-11-29T18:00:00Z")
     .action(act('warn', (cio, options: { config: string; camera?: string; input: string; out: string; start?: string }) => replayCommand(options, cio)));
+
+  addFleetBrokerOptions(
+    sub(program, 'consume', "the centre's reference consumer: validate every message against the contract, de-duplicate alerts, check seq order"),
+  )
+    .option('--site <id>', "only this site's topics (default: every site under --prefix)")
+    .option('--json', 'one JSON line per message ({channel, topic, retained, message}) and a last {summary} line')
+    .option('--count <n>', 'stop after this many distinct alerts', positiveInteger)
+    .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)', positiveSeconds)
+    .action(act('warn', (cio, options: ConsumeOptions) => consumeCommand(options, cio)));
 
   const fleet = sub(program, 'fleet', "the centre's fleet tools: site configs from a fleet repository, staged signed rollouts, applied state");
   // fleet subcommands: add each below this line.

@@ -24,6 +24,7 @@ const LEAVES: readonly LeafCommand[] = [
   { path: ['audit', 'verify'], flag: '--checkpoints', typo: '--checkpoint' },
   { path: ['audit', 'explain'], flag: '--dir', typo: '--dri' },
   { path: ['replay'], flag: '--input', typo: '--inptu' },
+  { path: ['consume'], flag: '--broker', typo: '--brokr' },
   { path: ['doctor'], flag: '--camera-timeout', typo: '--camera-timout' },
   { path: ['snapshot'], flag: '--detect', typo: '--detcet' },
   { path: ['fleet', 'render'], flag: '--site', typo: '--stie' },
