@@ -118,7 +118,7 @@ function report(r: FleetSimulationResult): string {
 function statusSummary(stdout: string): string {
   try {
     const document = JSON.parse(stdout) as Record<string, unknown>;
-    return JSON.stringify(document['summary'] ?? Object.fromEntries(Object.entries(document).filter(([, value]) => !Array.isArray(value))));
+    return `converged ${JSON.stringify(document['converged'])}, sites by standing ${JSON.stringify(document['summary'])}`;
   } catch {
     return `(not JSON) ${JSON.stringify(stdout.slice(0, 200))}`;
   }
