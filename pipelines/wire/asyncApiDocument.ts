@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WIRE_CHANNELS, type WireChannel } from './wireChannels.js';
+import { WIRE_EXAMPLES } from './wireExamples.js';
 
 /**
  * The AsyncAPI 3.0.0 description of the agent's MQTT interface, built from `WIRE_CHANNELS` and
@@ -55,6 +56,7 @@ function messageOf(channel: WireChannel): Record<string, unknown> {
           },
         }),
     payload: { $ref: `#/components/schemas/${message.name}` },
+    examples: [WIRE_EXAMPLES[channel.id]],
     bindings: {
       mqtt: {
         contentType: 'application/json',

@@ -17,6 +17,7 @@ import {
   statsTopic,
 } from '../../../../agent/mqtt/topics.js';
 import { matchWireTopic, WIRE_CHANNELS } from '../../../../pipelines/wire/wireChannels.js';
+import { WIRE_EXAMPLES } from '../../../../pipelines/wire/wireExamples.js';
 import { asyncApiYaml } from '../../../../scripts/asyncApiYaml.js';
 import { makeAlert } from '../../../helpers/alertFixture.js';
 import { ASYNCAPI_FILE, contractViolation } from '../../../helpers/mqttContract.js';
@@ -122,6 +123,15 @@ describe('config/asyncapi.yaml', () => {
     expect(matchWireTopic('c5/site-a/other')).toBeUndefined();
     expect(matchWireTopic('c5/site-a/status', 'c6')).toBeUndefined();
     expect(WIRE_CHANNELS.map((c) => c.id).sort()).toEqual(TOPICS.map((t) => t.channel).sort());
+  });
+
+  it("has one example per message, valid against the contract's schema and the zod schema", () => {
+    for (const expected of TOPICS) {
+      const channel = WIRE_CHANNELS.find((c) => c.id === expected.channel)!;
+      const { payload } = WIRE_EXAMPLES[channel.id];
+      expect(channel.message.schema.safeParse(payload).error, channel.id).toBeUndefined();
+      if (expected.action === 'send') expect(contractViolation(expected.topic, JSON.stringify(payload)), channel.id).toBeUndefined();
+    }
   });
 
   it("validates what the agent's own builders produce, and refuses drift", () => {
