@@ -110,6 +110,7 @@ function report(r: FleetSimulationResult): string {
     `retained store at the end: ${r.brokerAtEnd.retainedMessages} messages, ${(r.brokerAtEnd.storedBytes / 1e6).toFixed(1)} MB (${Math.round(r.brokerAtEnd.storedBytes / r.sites)} bytes per site)`,
     `memory (peak RSS): simulator ${mb(r.simulatorPeakRssMb)} for ${r.sites} sites, fleet push ${mb(r.push.peakRssMb)}, fleet status ${mb(r.status.peakRssMb)}`,
     `fleet status: exit ${r.status.code}; ${statusSummary(r.status.stdout)}`,
+    `site warnings and errors by message: ${Object.keys(r.siteLogCounts).length === 0 ? 'none' : JSON.stringify(r.siteLogCounts)}`,
   ];
   return lines.join('\n');
 }

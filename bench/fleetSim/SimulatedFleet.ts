@@ -57,6 +57,8 @@ export class SimulatedFleet {
   readonly offline: ReadonlySet<string>;
   /** audit records of every site, by type */
   readonly auditCounts: ReadonlyMap<string, number>;
+  /** the sites' log lines at warn and above, by message */
+  readonly logCounts: ReadonlyMap<string, number>;
   readonly metricsRegistry: Registry;
   private readonly options: SimulatedFleetOptions;
   private readonly pool: SiteConnectionPool;
@@ -70,6 +72,7 @@ export class SimulatedFleet {
     failing: Set<string>;
     offline: Set<string>;
     auditCounts: Map<string, number>;
+    logCounts: Map<string, number>;
     registry: Registry;
     pool: SiteConnectionPool;
   }) {
@@ -82,6 +85,7 @@ export class SimulatedFleet {
     this.failing = init.failing;
     this.offline = init.offline;
     this.auditCounts = init.auditCounts;
+    this.logCounts = init.logCounts;
     this.metricsRegistry = init.registry;
     this.pool = init.pool;
   }
@@ -130,7 +134,18 @@ export class SimulatedFleet {
         return undefined;
       },
     };
-    const logger = createRootLogger({ level: 'silent' });
+    // 14,000 sites' lines would drown the figures: each warning or error is counted by its message instead.
+    const logCounts = new Map<string, number>();
+    const logger = createRootLogger({
+      level: 'warn',
+      format: 'json',
+      destination: {
+        write: (line: string) => {
+          const msg = (JSON.parse(line) as { msg?: string }).msg ?? '(no message)';
+          logCounts.set(msg, (logCounts.get(msg) ?? 0) + 1);
+        },
+      },
+    });
     const pool = await SiteConnectionPool.open({
       url: options.brokerUrl,
       connections: Math.max(1, Math.ceil(options.sites / options.sitesPerConnection)),
@@ -171,6 +186,7 @@ export class SimulatedFleet {
       failing,
       offline,
       auditCounts,
+      logCounts,
       registry,
       pool,
     });

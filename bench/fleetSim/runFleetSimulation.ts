@@ -62,6 +62,8 @@ export interface FleetSimulationResult {
   /** publishes the simulated sites made from the push's start to the end (reports and statuses) */
   readonly simulatorPublished: number;
   readonly simulatorPeakRssMb: number;
+  /** the simulated sites' warnings and errors, by message (rollbacks are expected ones) */
+  readonly siteLogCounts: Readonly<Record<string, number>>;
   readonly status: { readonly code: number | null; readonly seconds: number; readonly peakRssMb: number; readonly stdout: string; readonly stderr: string };
 }
 
@@ -158,6 +160,7 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
         .reduce((sum, wave) => sum + wave.sites.length, 0),
       simulatorPublished: fleet.published - publishedBefore,
       simulatorPeakRssMb: process.resourceUsage().maxRSS / 1024,
+      siteLogCounts: Object.fromEntries(fleet.logCounts),
       status: { code: status.code, seconds: status.seconds, peakRssMb: status.peakRssMb, stdout: status.stdout, stderr: status.stderr },
     };
   } finally {

@@ -77,7 +77,7 @@ async function untilReported(siteIds: readonly string[], timeoutMs: number): Pro
   while (missing().length > 0) {
     if (Date.now() > deadline) {
       const seen = fleet.sites.filter((site) => missing().includes(site.siteId)).map((site) => `${site.siteId}: ${site.lastState?.status ?? 'no report'}`);
-      throw new Error(`no config/state on the broker within ${timeoutMs} ms from ${seen.join(', ')}`);
+      throw new Error(`no config/state on the broker within ${timeoutMs} ms from ${seen.join(', ')}; site warnings: ${JSON.stringify([...fleet.logCounts])}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
