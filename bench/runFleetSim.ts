@@ -14,7 +14,7 @@ import { formatTable } from './table.js';
 const { values } = parseArgs({
   options: {
     sites: { type: 'string', default: '2000' },
-    cameras: { type: 'string', default: '4' },
+    cameras: { type: 'string', default: '10' },
     'fail-probation': { type: 'string', default: '0%' },
     offline: { type: 'string', default: '0%' },
     probation: { type: 'string', default: '1' },
