@@ -65,6 +65,8 @@ const result = await runFleetSimulation({
   pushTimeoutMs: 60 * 60_000,
   catchUpTimeoutMs: 10 * 60_000,
   say,
+  // Each line with the seconds since the simulator started: where the push spends its time shows.
+  pushProgress: (text) => void process.stderr.write(text.replace(/^(?=.)/gm, () => `  fleet push (${process.uptime().toFixed(1)} s): `)),
 });
 
 process.stdout.write(`${report(result)}\n`);

@@ -30,7 +30,14 @@ export function fleetCliPath(): string {
   return join(packageRoot(), 'dist', 'agent', 'main.js');
 }
 
-export function runFleetCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<FleetCliResult> {
+export interface FleetCliOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs: number;
+  /** each chunk of stderr as it comes (the push's progress lines) */
+  readonly onStderr?: (text: string) => void;
+}
+
+export function runFleetCli(args: readonly string[], options: FleetCliOptions): Promise<FleetCliResult> {
   const dir = mkdtempSync(join(tmpdir(), 'c5-fleet-cli-'));
   const rssFile = join(dir, 'peak-rss-kb');
   const started = Date.now();
@@ -42,7 +49,11 @@ export function runFleetCli(args: readonly string[], options: { env?: NodeJS.Pro
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    stderr += text;
+    options.onStderr?.(text);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.once('error', (error) => {

@@ -34,6 +34,8 @@ export interface FleetSimulationOptions {
   /** bound on the offline sites' catch-up after the push */
   readonly catchUpTimeoutMs: number;
   readonly say: (text: string) => void;
+  /** the push's own progress lines (its stderr), as they come */
+  readonly pushProgress?: (text: string) => void;
 }
 
 export interface FleetSimulationResult {
@@ -116,7 +118,7 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
         ...flag('--wave-deadline', options.waveDeadline),
         ...flag('--max-failures', options.maxFailures),
       ],
-      { timeoutMs: options.pushTimeoutMs },
+      { timeoutMs: options.pushTimeoutMs, onStderr: options.pushProgress },
     );
     if (push.code !== 0 && push.code !== 1) throw new Error(`fleet push exited with ${push.code ?? push.signal}:\n${push.stderr.slice(-2_000)}`);
     const report = parsePushReport(push.stdout);
