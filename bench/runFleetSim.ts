@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'wave-deadline': { type: 'string' },
     'max-failures': { type: 'string' },
     json: { type: 'string' },
+    'broker-defaults': { type: 'boolean', default: false },
   },
 });
 
@@ -64,6 +65,7 @@ const result = await runFleetSimulation({
   // Generous: the push itself bounds each wave by its deadline.
   pushTimeoutMs: 60 * 60_000,
   catchUpTimeoutMs: 10 * 60_000,
+  brokerDefaults: values['broker-defaults'],
   say,
   // Each line with the seconds since the simulator started: where the push spends its time shows.
   pushProgress: (text) => void process.stderr.write(text.replace(/^(?=.)/gm, () => `  fleet push (${process.uptime().toFixed(1)} s): `)),

@@ -34,6 +34,8 @@ export interface FleetSimulationOptions {
   /** bound on the offline sites' catch-up after the push */
   readonly catchUpTimeoutMs: number;
   readonly say: (text: string) => void;
+  /** Mosquitto's own per-client limits (max_queued_messages 1000, max_inflight_messages 20) instead of none */
+  readonly brokerDefaults?: boolean;
   /** the push's own progress lines (its stderr), as they come */
   readonly pushProgress?: (text: string) => void;
 }
@@ -69,14 +71,19 @@ export interface FleetSimulationResult {
   readonly status: { readonly code: number | null; readonly seconds: number; readonly peakRssMb: number; readonly stdout: string; readonly stderr: string };
 }
 
-/** Mosquitto as the simulator needs it: counts each second, and no per-client queue limit (see README, "Fleet operations"). */
+/**
+ * Mosquitto as the simulator runs it: counts each second, and no per-client queue limit. A fleet
+ * tool reads every site's retained reports in one burst when it subscribes (sites x (3 + cameras)
+ * messages); with a QoS 1 subscription, Mosquitto's default `max_queued_messages 1000` drops all
+ * but the first ~1,020 of them (README, "Fleet operations"). `--broker-defaults` runs without.
+ */
 export const SIMULATOR_BROKER_CONFIG = [SYS_INTERVAL_CONFIG, 'max_queued_messages 0', 'max_inflight_messages 0'].join('\n');
 
 export async function runFleetSimulation(options: FleetSimulationOptions): Promise<FleetSimulationResult> {
   const { say } = options;
   // State files are written with fsync as on a box; tmpfs keeps 14,000 sites' worth off the disk.
   const workDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'c5-fleet-sim-'));
-  const broker = await startMosquitto({ config: SIMULATOR_BROKER_CONFIG });
+  const broker = await startMosquitto({ config: options.brokerDefaults === true ? SYS_INTERVAL_CONFIG : SIMULATOR_BROKER_CONFIG });
   let fleet: SimulatedFleet | undefined;
   let counters: BrokerCounters | undefined;
   try {
