@@ -26,6 +26,7 @@ const { values } = parseArgs({
     'max-failures': { type: 'string' },
     json: { type: 'string' },
     'broker-defaults': { type: 'boolean', default: false },
+    'reconnect-after': { type: 'string' },
   },
 });
 
@@ -66,6 +67,7 @@ const result = await runFleetSimulation({
   pushTimeoutMs: 60 * 60_000,
   catchUpTimeoutMs: 10 * 60_000,
   brokerDefaults: values['broker-defaults'],
+  ...(values['reconnect-after'] === undefined ? {} : { reconnectAfterSeconds: count('reconnect-after', values['reconnect-after'], 0, 86_400) }),
   say,
   // Each line with the seconds since the simulator started: where the push spends its time shows.
   pushProgress: (text) => void process.stderr.write(text.replace(/^(?=.)/gm, () => `  fleet push (${process.uptime().toFixed(1)} s): `)),
@@ -105,7 +107,7 @@ function report(r: FleetSimulationResult): string {
       : []),
     ...(r.catchUp
       ? [
-          `offline sites reconnected: ${r.catchUp.sites - r.catchUp.missing.length}/${r.catchUp.sites} applied ${r.catchUp.seconds.toFixed(1)} s after reconnecting`,
+          `offline sites pushed to: ${r.catchUp.sites - r.catchUp.missing.length}/${r.catchUp.sites} applied, the last ${r.catchUp.seconds.toFixed(1)} s after reconnecting`,
         ]
       : []),
     `converged: ${r.converged}/${r.sites} sites applied version ${r.version}; ${r.rolledBack} rolled back; end to end ${r.endToEndSeconds.toFixed(1)} s`,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMosquitto } from '../../test/helpers/mosquitto.js';
 import { BrokerCounters, countsBetween, SYS_INTERVAL_CONFIG, type BrokerCounts } from './BrokerCounters.js';
-import { parsePushReport, type PushReport } from './pushReport.js';
+import { parsePushReport, wavesRun, type PushReport } from './pushReport.js';
 import { runFleetCli } from './runFleetCli.js';
 import { SEED_VERSION, SimulatedFleet } from './SimulatedFleet.js';
 
@@ -33,6 +33,8 @@ export interface FleetSimulationOptions {
   readonly pushTimeoutMs: number;
   /** bound on the offline sites' catch-up after the push */
   readonly catchUpTimeoutMs: number;
+  /** the offline sites reconnect this long after the push starts (during its waves); default: once it is done */
+  readonly reconnectAfterSeconds?: number;
   readonly say: (text: string) => void;
   /** Mosquitto's own per-client limits (max_queued_messages 1000, max_inflight_messages 20) instead of none */
   readonly brokerDefaults?: boolean;
@@ -53,7 +55,7 @@ export interface FleetSimulationResult {
   /** sites whose last config/state is `applied` at the pushed version, once the offline ones caught up */
   readonly converged: number;
   readonly rolledBack: number;
-  /** the offline sites' reconnect to their last report; undefined with no offline site or a halted push */
+  /** the offline sites pushed to: their reconnect to their last report; undefined with no offline site */
   readonly catchUp: { readonly sites: number; readonly seconds: number; readonly missing: readonly string[] } | undefined;
   /** push start to the last site's report (catch-up included) */
   readonly endToEndSeconds: number;
@@ -114,6 +116,17 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
     // No --version: the push takes 1 + the highest version a site reports (the seed's, in its status).
     say('fleet push');
     const pushStarted = Date.now();
+    let reconnectedAt: number | undefined;
+    const reconnect = (): Promise<void> => {
+      reconnectedAt = Date.now();
+      return fleet!.reconnectOffline();
+    };
+    // Offline sites that come back while the waves run; by default they return after the push.
+    let reconnecting: Promise<void> | undefined;
+    const reconnectTimer =
+      options.reconnectAfterSeconds === undefined || fleet.offline.size === 0
+        ? undefined
+        : setTimeout(() => (reconnecting = reconnect()), options.reconnectAfterSeconds * 1000);
     const push = await runFleetCli(
       [
         'fleet',
@@ -133,13 +146,18 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
     if (version !== SEED_VERSION + 1) throw new Error(`fleet push gave version ${version}; the sites run ${SEED_VERSION}, so ${SEED_VERSION + 1} was expected`);
     say(`fleet push exited ${push.code} after ${push.seconds.toFixed(1)} s${report.halted ? ', halted' : ''}`);
 
+    clearTimeout(reconnectTimer);
     let catchUp: FleetSimulationResult['catchUp'];
-    if (fleet.offline.size > 0 && !report.halted) {
-      const catchUpStarted = Date.now();
-      await fleet.reconnectOffline();
-      const missing = await fleet.waitFor(version, 'applied', fleet.offline, options.catchUpTimeoutMs);
-      catchUp = { sites: fleet.offline.size, seconds: (Date.now() - catchUpStarted) / 1000, missing };
-      say(`${fleet.offline.size} offline sites reconnected: ${fleet.offline.size - missing.length} applied in ${catchUp.seconds.toFixed(1)} s`);
+    if (fleet.offline.size > 0) {
+      await (reconnecting ?? reconnect());
+      // Only the sites a started wave pushed to have a retained push waiting for them.
+      const pushed = new Set(wavesRun(report).flatMap((wave) => wave.sites));
+      const returning = new Set([...fleet.offline].filter((site) => pushed.has(site)));
+      const missing = await fleet.waitFor(version, 'applied', returning, options.catchUpTimeoutMs);
+      catchUp = { sites: returning.size, seconds: (Date.now() - reconnectedAt!) / 1000, missing };
+      say(
+        `${fleet.offline.size} offline sites reconnected; of the ${returning.size} pushed to, ${returning.size - missing.length} applied ${catchUp.seconds.toFixed(1)} s after reconnecting`,
+      );
     }
     const endToEndSeconds = (Date.now() - pushStarted) / 1000;
     const after = await counters.read();
