@@ -101,6 +101,7 @@ function report(r: FleetSimulationResult): string {
     '',
     formatTable([['wave', 'sites', 'applied', 'failed', 'offline', 'seconds'], ...waves]),
     '',
+    `plan (${r.plan.seconds.toFixed(1)} s): ${r.plan.summary}`,
     `push: version ${r.version}, rollout ${r.report.rolloutId}, exit ${r.push.code}, ${r.report.halted ? 'HALTED' : 'every wave completed'}, ${r.push.seconds.toFixed(1)} s`,
     ...(failedNames.length > 0
       ? [`failed sites (${failedNames.length}): ${failedNames.slice(0, 20).join(', ')}${failedNames.length > 20 ? ', ...' : ''}`]
@@ -114,7 +115,7 @@ function report(r: FleetSimulationResult): string {
     `broker, push start to end: ${r.pushesPublished + r.simulatorPublished} PUBLISH in (${r.pushesPublished} pushes, ${r.simulatorPublished} site reports and statuses), ` +
       `${r.broker.publishSent} PUBLISH out, ${r.broker.publishDropped} dropped; ${r.broker.packetsReceived} MQTT packets in, ${r.broker.packetsSent} out (Mosquitto $SYS)`,
     `retained store at the end: ${r.brokerAtEnd.retainedMessages} messages, ${(r.brokerAtEnd.storedBytes / 1e6).toFixed(1)} MB (${Math.round(r.brokerAtEnd.storedBytes / r.sites)} bytes per site)`,
-    `memory (peak RSS): simulator ${mb(r.simulatorPeakRssMb)} for ${r.sites} sites, fleet push ${mb(r.push.peakRssMb)}, fleet status ${mb(r.status.peakRssMb)}`,
+    `memory (peak RSS): simulator ${mb(r.simulatorPeakRssMb)} for ${r.sites} sites, fleet plan ${mb(r.plan.peakRssMb)}, fleet push ${mb(r.push.peakRssMb)}, fleet status ${mb(r.status.peakRssMb)}`,
     `fleet status: exit ${r.status.code}; ${statusSummary(r.status.stdout)}`,
     `site warnings and errors by message: ${Object.keys(r.siteLogCounts).length === 0 ? 'none' : JSON.stringify(r.siteLogCounts)}`,
   ];

@@ -19,7 +19,8 @@ import { simulatedSiteIds, writeFleetYaml, writeSimulatedRepo } from './writeSim
  * N simulated sites in one process (bench/fleetSim/SimulatedSite.ts) over a few shared MQTT
  * connections, with the fleet repository they were rendered from, the signing key their
  * trusted-keys file names, and each site's running config (version 1) seeded as if an earlier
- * `fleet push` had delivered it. Failure injection: a share of sites whose cameras fail probation
+ * `fleet push` had delivered it: its text in the tool's pushed/ archive, its retained
+ * `config/state` on the broker. Failure injection: a share of sites whose cameras fail probation
  * under any pushed config, and a share that is offline (Last Will retained) until reconnect().
  */
 
@@ -190,7 +191,10 @@ export class SimulatedFleet {
       registry,
       pool,
     });
-    await inBatches(sites, (site) => (offline.has(site.siteId) ? site.announceOffline() : site.connect()));
+    await inBatches(sites, async (site) => {
+      await site.seedState(key.keyId);
+      await (offline.has(site.siteId) ? site.announceOffline() : site.connect());
+    });
     return fleet;
   }
 

@@ -111,6 +111,28 @@ export class SimulatedSite implements FleetTarget {
     this.fleet.start();
   }
 
+  /**
+   * What the broker still holds from the push that installed the seed (version 1): its retained
+   * `config/state`, as the ConfigApplier published it then. The fleet tools read it as the
+   * site's baseline (plan, untouched sites, status), as they would on a fleet in service.
+   */
+  seedState(keyId: string): Promise<void> {
+    const seed = this.options.seed;
+    const state = configStateMessageSchema.parse({
+      siteId: this.siteId,
+      status: 'applied',
+      version: seed.config.version,
+      sha256: seed.sha256,
+      keyId,
+      origin: 'mqtt',
+      running: { version: seed.config.version, sha256: seed.sha256 },
+      changes: { added: enabledCameraIds(seed), removed: [], restarted: [], reconfigured: [] },
+      time: new Date(this.startedAt).toISOString(),
+    });
+    this.lastState = state;
+    return this.options.connection.publish(this.topics.configState, JSON.stringify(state), RETAINED).catch(reportLost);
+  }
+
   /** A site that is down when the rollout starts: its Last Will says so, retained. */
   announceOffline(): Promise<void> {
     return this.options.connection

@@ -50,6 +50,8 @@ export interface FleetSimulationResult {
   readonly offline: readonly string[];
   readonly setupSeconds: number;
   readonly version: number;
+  /** `fleet plan` before the push: its summary line */
+  readonly plan: { readonly seconds: number; readonly peakRssMb: number; readonly summary: string };
   readonly push: { readonly code: number | null; readonly seconds: number; readonly peakRssMb: number; readonly stderr: string };
   readonly report: PushReport;
   /** sites whose last config/state is `applied` at the pushed version, once the offline ones caught up */
@@ -108,12 +110,16 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
       `${fleet.sites.length} sites up in ${setupSeconds.toFixed(1)} s over ${fleet.connections} connections (${fleet.failing.size} to fail probation, ${fleet.offline.size} offline)`,
     );
 
+    fleet.changeAnalyticsFps(3);
+    say('fleet plan');
+    const plan = await runFleetCli(['fleet', 'plan', '--repo', fleet.repoDir, '--broker', broker.url], { timeoutMs: 300_000 });
+    if (plan.code !== 0) throw new Error(`fleet plan exited with ${plan.code ?? plan.signal}:\n${plan.stderr.slice(-2_000)}`);
+    // The counts cover the push and the catch-up only: the plan's reads come before.
     counters = await BrokerCounters.open(broker.url);
     const before = await counters.read();
     const publishedBefore = fleet.published;
-    fleet.changeAnalyticsFps(3);
     const flag = (name: string, value: string | undefined): string[] => (value === undefined ? [] : [name, value]);
-    // No --version: the push takes 1 + the highest version a site reports (the seed's, in its status).
+    // No --version: the push takes 1 + the highest version a site reports (the seed's).
     say('fleet push');
     const pushStarted = Date.now();
     let reconnectedAt: number | undefined;
@@ -174,6 +180,7 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
       offline: [...fleet.offline],
       setupSeconds,
       version,
+      plan: { seconds: plan.seconds, peakRssMb: plan.peakRssMb, summary: plan.stdout.trimEnd().split('\n').at(-1) ?? '' },
       push: { code: push.code, seconds: push.seconds, peakRssMb: push.peakRssMb, stderr: push.stderr },
       report,
       converged,
