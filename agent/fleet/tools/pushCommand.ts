@@ -98,7 +98,10 @@ export async function pushCommand(options: PushOptions, io: CommandIo): Promise<
     const seen = highestVersionSeen(views);
     const version = options.version ?? 1 + Math.max(journal.highestVersion(), seen);
     if (options.version !== undefined && options.version <= seen) {
-      throw new AgentError('usage', `--version ${options.version} is not above version ${seen}, which a site already reports; sites would refuse it as stale`);
+      throw new AgentError(
+        'usage',
+        `--config-version ${options.version} is not above version ${seen}, which a site already reports; sites would refuse it as stale`,
+      );
     }
     const untouched = sites.filter((site) => isUntouched(site, views.get(site.siteId)));
     const untouchedIds = new Set(untouched.map((site) => site.siteId));

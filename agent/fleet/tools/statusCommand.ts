@@ -109,8 +109,8 @@ export function statusRow(siteId: string, view: SiteView | undefined): SiteStatu
 }
 
 /**
- * Converged: it runs the version of the push retained for it (with none retained: it reported
- * applying something). Otherwise the reason it has not: its verdict on that version, offline,
+ * Converged: it runs the version of the push retained for it, or none is retained (nothing is
+ * asked of it). Otherwise the reason it has not: its verdict on that version, offline,
  * never seen, or still pending.
  */
 function standingOf(view: SiteView | undefined): SiteStanding {
@@ -118,7 +118,8 @@ function standingOf(view: SiteView | undefined): SiteStanding {
   const state = view.configState;
   const desired = view.desiredVersion;
   const runs = state?.running.version;
-  if (desired === undefined ? state !== undefined : runs === desired) return 'converged';
+  // no push retained for it: nothing is asked of it, it runs what it has
+  if (desired === undefined || runs === desired) return 'converged';
   if (view.status === undefined || view.status.state === 'offline') return 'offline';
   if (state !== undefined && state.version === desired && state.status !== 'applied') return state.status;
   return 'pending';
