@@ -29,6 +29,9 @@ const LEAVES: readonly LeafCommand[] = [
   { path: ['snapshot'], flag: '--detect', typo: '--detcet' },
   { path: ['fleet', 'render'], flag: '--site', typo: '--stie' },
   { path: ['fleet', 'validate'], flag: '--repo', typo: '--rpeo' },
+  { path: ['fleet', 'push'], flag: '--wave-deadline', typo: '--wave-dedline' },
+  { path: ['fleet', 'status'], flag: '--settle', typo: '--setle' },
+  { path: ['fleet', 'plan'], flag: '--state', typo: '--stat' },
 ];
 const GROUPS = ['config', 'keys', 'models', 'audit', 'fleet'];
 
