@@ -24,6 +24,8 @@ export interface ScriptedSitesOptions {
   readonly publicKey: KeyObject;
   /** what each site runs at the start: reported as an applied config/state (none: never reported) */
   readonly running?: ReadonlyMap<string, { version: number; text: string }>;
+  readonly username?: string;
+  readonly password?: string;
   /** cameras reported per site (retained camera statuses, all online) */
   readonly cameras?: number;
 }
@@ -50,7 +52,7 @@ export class ScriptedSites {
   }
 
   static async start(options: ScriptedSitesOptions): Promise<ScriptedSites> {
-    const client = await connectSite(options.url, 'scripted-sites');
+    const client = await connectSite(options, 'scripted-sites');
     const sites = new ScriptedSites(client, options);
     await sites.begin();
     return sites;
@@ -84,7 +86,7 @@ export class ScriptedSites {
   /** The site connects on its own connection, says it is online and takes the retained push, if any. */
   async bringOnline(siteId: string): Promise<void> {
     this.offline.delete(siteId);
-    const client = await connectSite(this.options.url, `scripted-${siteId}`);
+    const client = await connectSite(this.options, `scripted-${siteId}`);
     this.extra.push(client);
     await this.status(client, siteId, 'online');
     client.on('message', (_topic, payload) => void this.take(client, siteId, payload));
@@ -150,8 +152,10 @@ export class ScriptedSites {
   }
 }
 
-function connectSite(url: string, name: string): Promise<MqttClient> {
-  return connectAsync(url, {
+function connectSite(options: ScriptedSitesOptions, name: string): Promise<MqttClient> {
+  return connectAsync(options.url, {
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
     protocolVersion: 5,
     clientId: `${name}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
     reconnectPeriod: 0,
