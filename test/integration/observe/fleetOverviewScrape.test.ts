@@ -161,4 +161,13 @@ describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the fleet ove
     expect((await query('panel "Config versions in service" A')).map((s) => s.value[1])).toEqual(['2']);
     expect((await query('panel "Agents restarted (last hour)" A')).map((s) => s.value[1])).toEqual(['0']);
   });
+
+  it('narrows to the sites the free-text filter matches', async () => {
+    const expressions = dashboardExpressions(JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] });
+    const withFilter = (where: string, filter: string): string =>
+      (expressions.find((e) => e.where === where)?.expr ?? `missing ${where}`).replaceAll('$__rate_interval', '1m').replaceAll('$site_filter', filter);
+    expect((await prometheus.query(withFilter('panel "Sites reporting" A', 'fleet-b'))).map((s) => s.value[1])).toEqual(['1']);
+    expect((await prometheus.query(withFilter('panel "Cameras down" A', 'fleet-(b|c)'))).map((s) => s.value[1])).toEqual(['0']);
+    expect((await prometheus.query(withFilter('panel "Cameras up" A', 'fleet-(b|c)'))).map((s) => s.value[1])).toEqual(['2']);
+  });
 });
