@@ -192,6 +192,7 @@ export class CameraPipeline {
       this.recordDetectTimings(result);
 
       const tracks = tracker.update(detections, frame.captureTime);
+      this.deps.recorder?.tracks?.({ frame, tracks: tracks.active });
       // The policy in effect when inference ends: reconfigure() may have swapped it meanwhile.
       const decisions = this.deps.policy.evaluate({ ...tracks, now: frame.captureTime });
       this.lastHandled = { frame, tracks: tracks.active };

@@ -1,6 +1,6 @@
 import type { Alert } from '../../pipelines/alerts.js';
 import type { ModelInfo } from '../../pipelines/stages.js';
-import type { Decision, Frame } from '../../pipelines/types.js';
+import type { Decision, Frame, Track } from '../../pipelines/types.js';
 import type { LoadedSiteConfig } from '../config/loadSiteConfig.js';
 import type { AuditEntry, AuditRef } from './auditRecord.js';
 import { alertEntry, configAppliedEntry, modelLoadedEntry, suppressionEntry } from './auditEntries.js';
@@ -13,6 +13,8 @@ export interface DecisionRecorder {
   /** before the alert is published; its audit reference, or undefined when none was recorded */
   alert(entry: { readonly decision: Decision; readonly alert: Alert; readonly frame: Frame }): AuditRef | undefined;
   suppression(entry: { readonly decision: Decision; readonly cameraId: string; readonly frame: Frame }): void;
+  /** the tracker's live tracks after each processed frame; only replay's `--tracks` file takes them */
+  tracks?(entry: { readonly frame: Frame; readonly tracks: readonly Track[] }): void;
 }
 
 /** What the supervisor records besides decisions. */

@@ -189,8 +189,13 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     .option('--camera <id>', 'the camera (needed when the site has several)')
     .addOption(required('--input <file>', 'the recorded clip'))
     .addOption(required('--out <file>', 'where the decisions go (JSON Lines)'))
+    .option('--tracks <file>', "also write the tracker's live tracks, one JSON line per processed frame")
     .option('--start <iso-time>', "wall time of the clip's first frame, e.g. 2026-11-29T18:00:00Z")
-    .action(act('warn', (cio, options: { config: string; camera?: string; input: string; out: string; start?: string }) => replayCommand(options, cio)));
+    .action(
+      act('warn', (cio, options: { config: string; camera?: string; input: string; out: string; tracks?: string; start?: string }) =>
+        replayCommand(options, cio),
+      ),
+    );
 
   addFleetBrokerOptions(
     sub(program, 'consume', "the centre's reference consumer: validate every message against the contract, de-duplicate alerts, check seq order"),

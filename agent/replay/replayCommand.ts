@@ -9,6 +9,8 @@ export interface ReplayOptions {
   readonly camera?: string;
   readonly input: string;
   readonly out: string;
+  /** the tracker's live tracks per processed frame (JSON Lines), for tracking metrics */
+  readonly tracks?: string;
   /** ISO 8601 wall time of the clip's first frame; default the epoch, so two runs write the same file */
   readonly start?: string;
 }
@@ -25,6 +27,7 @@ export async function replayCommand(options: ReplayOptions, io: CommandIo): Prom
     cameraId: options.camera,
     input: options.input,
     out: options.out,
+    tracksOut: options.tracks,
     startTime,
     env: io.env,
     logger: io.logger,

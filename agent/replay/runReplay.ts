@@ -22,6 +22,8 @@ export interface ReplayOptions {
   readonly input: string;
   /** the decisions file, one JSON line per decision; replaced if it exists */
   readonly out: string;
+  /** where the tracker's live tracks go, one JSON line per processed frame; none when left out */
+  readonly tracksOut?: string;
   /** epoch ms of the clip's first frame (schedules are judged against it) */
   readonly startTime: number;
   readonly env: NodeJS.ProcessEnv;
@@ -74,7 +76,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   if (!existsSync(input)) throw new IngestError('replay_input_missing', `replay input ${input} does not exist`);
   const ffmpegPath = resolveFfmpegPath({ configured: loaded.config.ffmpegPath, env, logger });
   const metrics = createAgentMetrics({ siteId: loaded.config.site.id, version: options.version, configVersion: loaded.config.version, defaultMetrics: false });
-  const writer = new DecisionFileWriter(options.out);
+  const writer = new DecisionFileWriter(options.out, { tracksPath: options.tracksOut });
   const progress = new ProgressReporter({
     stream: options.progress === undefined ? process.stderr : options.progress,
     label: `replay ${camera.id}`,

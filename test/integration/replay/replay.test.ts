@@ -58,10 +58,11 @@ describe('c5-agent replay', () => {
     for (const line of lines) expect(line.time).toBe(new Date(Date.parse('2026-11-29T18:00:00Z') + (line.frame - 1) * 200).toISOString());
 
     const second = join(dir, 'second.jsonl');
-    const cli = await runCli(['replay', '--config', config, '--camera', 'plaza', '--input', clip, '--out', second, '--start', '2026-11-29T18:00:00Z'], {
-      env,
-      timeoutMs: 60_000,
-    });
+    const tracksFile = join(dir, 'tracks.jsonl');
+    const cli = await runCli(
+      ['replay', '--config', config, '--camera', 'plaza', '--input', clip, '--out', second, '--tracks', tracksFile, '--start', '2026-11-29T18:00:00Z'],
+      { env, timeoutMs: 60_000 },
+    );
     expect(cli.code).toBe(0);
     // progress goes to stderr only: plain lines (stderr is a pipe, not a terminal), rate and ETA, a final line
     const progressLines = cli.stderr.trimEnd().split('\n');
@@ -71,6 +72,26 @@ describe('c5-agent replay', () => {
     expect(cli.stdout).toContain('replay: 50 frames (50 processed, 0 dropped, 0 failed)');
     expect(cli.stdout).not.toContain('replay plaza:');
     expect(readFileSync(second).equals(readFileSync(first))).toBe(true);
+
+    // --tracks: one line per processed frame, in order; every alert's object is a track matched on its frame
+    type TracksLine = { frame: number; time: string; tracks: { id: number; label: string; box: number[]; misses: number }[] };
+    const tracks = readFileSync(tracksFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as TracksLine);
+    expect(tracks.map((line) => line.frame)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    for (const line of tracks) expect(line.time).toBe(new Date(Date.parse('2026-11-29T18:00:00Z') + (line.frame - 1) * 200).toISOString());
+    const alerts = readFileSync(second, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { frame: number; decision: { state?: string }; object?: { trackId: number; bbox: number[] } })
+      .filter((line) => line.object !== undefined && line.decision.state === 'start');
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const alert of alerts) {
+      const track = tracks[alert.frame - 1]!.tracks.find((t) => t.id === alert.object!.trackId);
+      expect(track?.misses).toBe(0);
+      expect(alert.object!.bbox).toEqual(track!.box.map((v) => Math.min(1, Math.max(0, v))));
+    }
   }, 90_000);
 
   it('asks which camera when the site has several, and names the choices', async () => {
