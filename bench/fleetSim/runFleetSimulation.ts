@@ -76,10 +76,11 @@ export interface FleetSimulationResult {
 }
 
 /**
- * Mosquitto as the simulator runs it: counts each second, and no per-client queue limit. A fleet
- * tool reads every site's retained reports in one burst when it subscribes (sites x (3 + cameras)
- * messages); with a QoS 1 subscription, Mosquitto's default `max_queued_messages 1000` drops all
- * but the first ~1,020 of them (README, "Fleet operations"). `--broker-defaults` runs without.
+ * Mosquitto as the simulator runs it: counts each second, and no per-client queue limit, because
+ * the simulator carries many sites on one connection (`--sites-per-connection`, 500 by default):
+ * a wave's pushes to those sites would pass a real box's per-client queue at once. The fleet tools
+ * need no such setting (their reads are QoS 0): `--broker-defaults --sites-per-connection 1` runs
+ * Mosquitto as installed, one connection per site, as the real fleet does.
  */
 export const SIMULATOR_BROKER_CONFIG = [SYS_INTERVAL_CONFIG, 'max_queued_messages 0', 'max_inflight_messages 0'].join('\n');
 

@@ -44,7 +44,13 @@ export async function runRollout(data: RolloutJournalData, deps: RolloutDeps): P
     wave.state = 'published';
     await deps.journal.save(data);
 
-    await waitForWave(wave, data.version, publishFailures, deps.collector, data.waveDeadlineMs);
+    const unsettled = await waitForWave(wave, data.version, publishFailures, deps.collector, data.waveDeadlineMs);
+    if (unsettled > 0) {
+      // A report the broker dropped on the way would read as a time-out: read the retained
+      // reports once more before judging.
+      await deps.collector.refresh();
+      await deps.collector.settle(REFRESH_QUIET_MS, REFRESH_MAX_MS);
+    }
     judgeWave(wave, data.version, publishFailures, deps.collector.sites);
     wave.seconds = (now() - started) / 1000;
     const allowed = allowedFailures(maxFailures, wave.sites.length);
@@ -65,6 +71,10 @@ export async function runRollout(data: RolloutJournalData, deps: RolloutDeps): P
   return data;
 }
 
+/** After a re-read: no message for this long means the retained reports are in. */
+const REFRESH_QUIET_MS = 500;
+const REFRESH_MAX_MS = 30_000;
+
 /** True when the site reported its verdict on this version. */
 function reported(view: SiteView | undefined, version: number): boolean {
   return view?.configState?.version === version;
@@ -75,14 +85,17 @@ function away(view: SiteView | undefined): boolean {
   return view?.status === undefined || view.status.state === 'offline';
 }
 
-/** Resolves when every site of the wave reported, failed to publish, or is away; or at the deadline. */
+/**
+ * Resolves when every site of the wave reported, failed to publish, or is away; or at the
+ * deadline, with the number of online sites still unreported.
+ */
 function waitForWave(
   wave: WaveRecord,
   version: number,
   publishFailures: ReadonlyMap<string, string>,
   collector: FleetStateCollector,
   deadlineMs: number,
-): Promise<void> {
+): Promise<number> {
   const waiting = new Set(wave.sites.filter((siteId) => !publishFailures.has(siteId) && !reported(collector.sites.get(siteId), version)));
   const settled = (siteId: string): boolean => {
     const view = collector.sites.get(siteId);
@@ -92,13 +105,13 @@ function waitForWave(
   // when one of them changes, so each message costs O(1), not a pass over the wave.
   let unsettled = 0;
   for (const siteId of waiting) if (!settled(siteId)) unsettled += 1;
-  if (unsettled === 0) return Promise.resolve();
+  if (unsettled === 0) return Promise.resolve(0);
   const isUnsettled = new Map<string, boolean>([...waiting].map((siteId) => [siteId, !settled(siteId)]));
   return new Promise((resolve) => {
     const finish = (): void => {
       clearTimeout(timer);
       stopListening();
-      resolve();
+      resolve(unsettled);
     };
     const timer = setTimeout(finish, deadlineMs);
     const stopListening = collector.onChange((siteId) => {
