@@ -73,28 +73,40 @@ function contextSources(): string[] {
 }
 
 describe('Dockerfile.arm64', () => {
-  it('builds every stage for linux/arm64 and runs on a Node LTS bookworm-slim image', () => {
-    expect(built.map((s) => s.name)).toEqual(['deps', 'build', 'runtime']);
-    for (const stage of built) expect(stage.from).toMatch(/^--platform=linux\/arm64 /);
-    expect(runtime.from).toMatch(/node:\$\{NODE_VERSION\}-bookworm-slim AS runtime$/);
+  it('runs the arch-independent stages on the build platform and only the runtime on the target, from a BASE_IMAGE argument', () => {
+    expect(built.map((s) => s.name)).toEqual(['target-node', 'deps', 'build', 'runtime']);
+    for (const name of ['deps', 'build']) expect(built.find((s) => s.name === name)!.from).toBe(`--platform=$BUILDPLATFORM \${BUILD_BASE_IMAGE} AS ${name}`);
+    // no --platform: the target's, so `--platform linux/arm64` builds an arm64 runtime
+    expect(runtime.from).toBe('${BASE_IMAGE} AS runtime');
+    expect(argDefault('BASE_IMAGE')).toBe('node:${NODE_VERSION}-bookworm-slim');
+    expect(argDefault('BUILD_BASE_IMAGE')).toBe('${BASE_IMAGE}');
     const node = Number(argDefault('NODE_VERSION'));
     // even majors are the LTS lines; 24 is the newest better-sqlite3 12 supports
     expect(node % 2).toBe(0);
     expect(node).toBeGreaterThanOrEqual(24);
   });
 
-  it('compiles native modules in an arm64 build stage and installs production dependencies only', () => {
+  it('cross-compiles the native module on the build platform against the Node headers of the runtime image, production dependencies only', () => {
     const deps = built.find((s) => s.name === 'deps')!;
     const install = of(deps, 'RUN')
       .map((r) => r.args)
       .join('\n');
-    expect(install).toMatch(/apt-get install .*python3 make g\+\+/);
-    expect(install).toMatch(/npm ci --omit=dev\b/);
+    expect(install).toMatch(/arm64\) triplet=aarch64-linux-gnu/);
+    expect(install).toMatch(/apt-get install -y --no-install-recommends python3 make "\$compiler"/);
+    expect(install).toMatch(/export CC="\$triplet-gcc" CXX="\$triplet-g\+\+"/);
+    expect(install).toMatch(/npm_config_arch="\$cpu"/);
+    expect(install).toMatch(/npm ci --omit=dev --cpu="\$cpu" --os=linux --libc=glibc\b/);
+    // the built module is checked to be the target's machine code (ELF e_machine 183: aarch64)
+    expect(install).toContain('arm64:183');
+    expect(of(deps, 'COPY').map((c) => c.args)).toContain('--from=target-node /usr/local/include/node /opt/target-node/include/node');
     const depsEnv = of(deps, 'ENV')
       .map((e) => e.args)
       .join(' ');
     expect(depsEnv).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
     expect(depsEnv).toContain('npm_config_build_from_source=true');
+    expect(depsEnv).toContain('npm_config_nodedir=/opt/target-node');
+    // the target-node stage is only copied from: nothing runs on the target but the runtime's apt-get
+    expect(built.find((s) => s.name === 'target-node')!.instructions).toEqual([]);
     // the runtime takes node_modules from the production install, never from the dev install
     const copies = of(runtime, 'COPY').map((c) => c.args);
     expect(copies).toContain('--from=deps /app/node_modules ./node_modules');
@@ -105,6 +117,16 @@ describe('Dockerfile.arm64', () => {
     expect(runtimeRuns).not.toMatch(/\b(npm (ci|install)|g\+\+|gcc|make|python3)\b/);
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
     expect(manifest.allowScripts?.['onnxruntime-node']).toBe(false);
+  });
+
+  it('takes the proxy CA bundle only as a build secret, never into a layer or the environment', () => {
+    const caMentions = all.filter((i) => i.args.includes('NODE_EXTRA_CA_CERTS') || i.args.includes('ca-bundle'));
+    expect(caMentions.length).toBeGreaterThan(0);
+    for (const instruction of caMentions) {
+      expect(instruction.keyword).toBe('RUN');
+      expect(instruction.args).toMatch(/^--mount=type=secret,id=ca-bundle /);
+    }
+    expect(runtime.instructions.some((i) => i.args.includes('ca-bundle'))).toBe(false);
   });
 
   it("runs as a non-root user under tini, with Debian's ffmpeg", () => {
