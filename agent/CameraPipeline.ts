@@ -19,7 +19,7 @@ export interface PipelineMetrics {
   readonly framesTotal: { inc(labels: { camera: string; outcome: FrameOutcome }): void };
   readonly stageSeconds: { observe(labels: { stage: Stage }, seconds: number): void };
   readonly inferenceSeconds: { observe(labels: { model: string }, seconds: number): void };
-  readonly alertsTotal: { inc(labels: { camera: string; rule: string; outcome: AlertOutcome }): void };
+  readonly alertsTotal: { inc(labels: { camera: string; rule: string; severity: string; outcome: AlertOutcome }): void };
   readonly maskedDetectionsTotal: { inc(labels: { camera: string }, value: number): void };
   readonly cameraRestartsTotal: { inc(labels: { camera: string; reason: string }): void };
 }
@@ -234,10 +234,10 @@ export class CameraPipeline {
       () => {
         // frame_to_alert_seconds is observed by the delivery at the broker's PUBACK, not here.
         metrics.stageSeconds.observe({ stage: 'publish' }, (performance.now() - handedOff) / 1000);
-        metrics.alertsTotal.inc({ camera: this.cameraId, rule: rule.id, outcome: 'published' });
+        metrics.alertsTotal.inc({ camera: this.cameraId, rule: rule.id, severity: rule.severity, outcome: 'published' });
       },
       (error: unknown) => {
-        metrics.alertsTotal.inc({ camera: this.cameraId, rule: rule.id, outcome: 'failed' });
+        metrics.alertsTotal.inc({ camera: this.cameraId, rule: rule.id, severity: rule.severity, outcome: 'failed' });
         logger.warn({ err: toError(error), alertId: alert.id, rule: rule.id }, 'alert not delivered');
       },
     );

@@ -62,7 +62,7 @@ export interface AgentMetrics {
   readonly inferenceSeconds: Histogram<'model'>;
   readonly inferenceWorkerRestartsTotal: Counter<'model'>;
   readonly maskedDetectionsTotal: Counter<'camera'>;
-  readonly alertsTotal: Counter<'camera' | 'rule' | 'outcome'>;
+  readonly alertsTotal: Counter<'camera' | 'rule' | 'severity' | 'outcome'>;
   readonly mqttConnected: Gauge;
   readonly mqttPublishFailuresTotal: Counter<'reason'>;
   readonly configVersion: Gauge;
@@ -174,8 +174,9 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   });
   const alertsTotal = new Counter({
     name: name('alerts_total'),
-    help: 'Alerts per camera and rule, by outcome (published, failed); unit: alerts',
-    labelNames: ['camera', 'rule', 'outcome'] as const,
+    // severity is the rule's, so it adds no series: one rule, one severity
+    help: 'Alerts per camera and rule, with the rule severity (info, low, medium, high, critical), by outcome (published, failed); unit: alerts',
+    labelNames: ['camera', 'rule', 'severity', 'outcome'] as const,
     registers,
   });
   const mqttConnected = new Gauge({

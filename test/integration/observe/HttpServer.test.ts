@@ -36,7 +36,7 @@ describe('HttpServer', () => {
     metrics.inferenceSeconds.observe({ model: 'yolox-nano' }, 0.038);
     metrics.framesTotal.inc({ camera: 'cam-1', outcome: 'processed' }, 25);
     metrics.framesTotal.inc({ camera: 'cam-1', outcome: 'dropped' });
-    metrics.alertsTotal.inc({ camera: 'cam-1', rule: 'people', outcome: 'published' });
+    metrics.alertsTotal.inc({ camera: 'cam-1', rule: 'people', severity: 'high', outcome: 'published' });
     metrics.cameraUp.set({ camera: 'cam-1' }, 1);
     metrics.cameraRestartsTotal.inc({ camera: 'cam-1', reason: 'stalled' });
     metrics.mqttPublishFailuresTotal.inc({ reason: 'not_authorized' });

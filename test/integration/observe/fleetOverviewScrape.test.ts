@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { systemClock } from '../../../agent/clock.js';
 import { parseSiteConfigText } from '../../../agent/config/loadSiteConfig.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { startAgent, type RunningAgent } from '../../../agent/startAgent.js';
+import { dashboardExpressions, readDashboard } from '../../helpers/grafanaDashboard.js';
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 import { clipPath, repoRoot, sharedModelsDir } from '../../helpers/paths.js';
 import { skipUnlessAvailable } from '../../helpers/prerequisites.js';
@@ -16,32 +17,13 @@ import { PROMETHEUS_PATH, startPrometheus, type Prometheus, type PromSample } fr
  * The fleet overview dashboard against a real Prometheus scraping three running agents and one
  * target nobody answers: site "fleet-a" runs the shared clip with a rule (alerts, latency) and a
  * file that is not video as camera "junk" (down, restarting); "fleet-b" and "fleet-c" run the clip
- * without rules. So "cameras down" must be 1 and name junk, "agents down" must be 1, and every
- * panel has data.
+ * without rules. So "cameras down" must be 1 and name junk, "agents down" must be 1, alerts come
+ * at one severity (high), and every panel has data.
  */
 
 const TOKEN = 'fleet-scrape-token-7c2a';
 const SITES = ['fleet-a', 'fleet-b', 'fleet-c'];
-const DASHBOARD = join(repoRoot, 'config', 'grafana', 'c5-fleet-overview.json');
 const RULES = join(repoRoot, 'config', 'prometheus', 'c5-edge-agent.rules.yml');
-
-interface Panel {
-  title?: string;
-  targets?: { expr: string; refId: string }[];
-  panels?: Panel[];
-}
-
-function dashboardExpressions(dashboard: { panels: Panel[] }): { where: string; expr: string }[] {
-  const found: { where: string; expr: string }[] = [];
-  const walk = (panels: readonly Panel[]): void => {
-    for (const panel of panels) {
-      for (const target of panel.targets ?? []) found.push({ where: `panel "${panel.title}" ${target.refId}`, expr: target.expr });
-      walk(panel.panels ?? []);
-    }
-  };
-  walk(dashboard.panels);
-  return found;
-}
 
 /** What Grafana sends with the default site filter and a 1-minute rate window. */
 const substitute = (expr: string): string => expr.replaceAll('$__rate_interval', '1m').replaceAll('$site_filter', '.*');
@@ -80,7 +62,7 @@ function siteConfig(site: string, withRule: boolean, junk: string): string {
       - id: walkway
         polygon: [[0, 0.2], [1, 0.2], [1, 1], [0, 1]]
     rules:
-      - { id: walkway-people, type: zone_intrusion, zone: walkway, labels: [person], minScore: 0.4 }
+      - { id: walkway-people, type: zone_intrusion, zone: walkway, labels: [person], minScore: 0.4, severity: high }
   - id: junk
     source: { url: "${junk}" }`
     : '';
@@ -123,7 +105,7 @@ afterAll(async () => {
 
 describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the fleet overview under a real Prometheus scraping three agents', () => {
   it('answers every PromQL expression of the dashboard with at least one finite value', async () => {
-    const expressions = dashboardExpressions(JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] });
+    const expressions = dashboardExpressions(readDashboard('c5-fleet-overview.json'));
     expect(expressions.length).toBeGreaterThanOrEqual(20);
     const problems: string[] = [];
     for (const { where, expr } of expressions) {
@@ -141,9 +123,7 @@ describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the fleet ove
   });
 
   it('counts and names what is down: one camera (junk at fleet-a), one agent (the dead target)', async () => {
-    const byTitle = new Map(
-      dashboardExpressions(JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] }).map(({ where, expr }) => [where, substitute(expr)]),
-    );
+    const byTitle = new Map(dashboardExpressions(readDashboard('c5-fleet-overview.json')).map(({ where, expr }) => [where, substitute(expr)]));
     const query = async (where: string): Promise<PromSample[]> => prometheus.query(byTitle.get(where) ?? `missing ${where}`);
     expect((await query('panel "Cameras down" A')).map((s) => s.value[1])).toEqual(['1']);
     expect((await query('panel "Cameras up" A')).map((s) => s.value[1])).toEqual(['3']);
@@ -160,10 +140,13 @@ describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the fleet ove
     ]);
     expect((await query('panel "Config versions in service" A')).map((s) => s.value[1])).toEqual(['2']);
     expect((await query('panel "Agents restarted (last hour)" A')).map((s) => s.value[1])).toEqual(['0']);
+    // the one rule (fleet-a's) is severity high; nothing failed to be stored
+    expect((await query('panel "Alerts per minute by severity" A')).map((s) => s.metric['severity'])).toEqual(['high']);
+    expect((await query('panel "Alerts per minute by severity" B')).map((s) => s.value[1])).toEqual(['0']);
   });
 
   it('narrows to the sites the free-text filter matches', async () => {
-    const expressions = dashboardExpressions(JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] });
+    const expressions = dashboardExpressions(readDashboard('c5-fleet-overview.json'));
     const withFilter = (where: string, filter: string): string =>
       (expressions.find((e) => e.where === where)?.expr ?? `missing ${where}`).replaceAll('$__rate_interval', '1m').replaceAll('$site_filter', filter);
     expect((await prometheus.query(withFilter('panel "Sites reporting" A', 'fleet-b'))).map((s) => s.value[1])).toEqual(['1']);

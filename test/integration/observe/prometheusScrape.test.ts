@@ -7,6 +7,7 @@ import { parseSiteConfigText } from '../../../agent/config/loadSiteConfig.js';
 import { createRootLogger } from '../../../agent/observe/logger.js';
 import { startAgent, type RunningAgent } from '../../../agent/startAgent.js';
 import { statsMessageSchema, type StatsMessage } from '../../../pipelines/statsMessage.js';
+import { dashboardExpressions, readDashboard } from '../../helpers/grafanaDashboard.js';
 import { startMosquitto, type MosquittoBroker } from '../../helpers/mosquitto.js';
 import { collectMqtt, type MqttCollector } from '../../helpers/mqttCollector.js';
 import { clipPath, repoRoot, sharedModelsDir } from '../../helpers/paths.js';
@@ -23,42 +24,9 @@ import { promtoolCheckMetrics } from '../../helpers/promtool.js';
 const SITE = 'prom-site';
 const TOKEN = 'scrape-token-5d1e';
 const CAMERAS = ['plaza', 'junk'];
-const DASHBOARD = join(repoRoot, 'config', 'grafana', 'c5-edge-agent.json');
 const RULES = join(repoRoot, 'config', 'prometheus', 'c5-edge-agent.rules.yml');
 /** every alert the shipped rules file defines */
 const RULE_COUNT = (readFileSync(RULES, 'utf8').match(/^\s+- alert: /gm) ?? []).length;
-
-interface Panel {
-  title?: string;
-  type: string;
-  targets?: { expr: string; refId: string }[];
-  panels?: Panel[];
-}
-interface Variable {
-  name: string;
-  type: string;
-  query?: string | { query: string };
-}
-
-/** Every PromQL expression in the dashboard: panel targets, and the queries behind the variables. */
-function dashboardExpressions(dashboard: { panels: Panel[]; templating: { list: Variable[] } }): { where: string; expr: string }[] {
-  const found: { where: string; expr: string }[] = [];
-  const walk = (panels: readonly Panel[]): void => {
-    for (const panel of panels) {
-      for (const target of panel.targets ?? []) found.push({ where: `panel "${panel.title}" ${target.refId}`, expr: target.expr });
-      walk(panel.panels ?? []);
-    }
-  };
-  walk(dashboard.panels);
-  for (const variable of dashboard.templating.list.filter((v) => v.type === 'query')) {
-    const query = typeof variable.query === 'string' ? variable.query : (variable.query?.query ?? '');
-    // Grafana functions around PromQL: label_values(<series selector>, label) and query_result(<expr>)
-    const inner = /^label_values\((.+),\s*\w+\)$/.exec(query)?.[1] ?? /^query_result\((.+)\)$/.exec(query)?.[1];
-    if (!inner) throw new Error(`variable ${variable.name}: unexpected query ${query}`);
-    found.push({ where: `variable $${variable.name}`, expr: inner });
-  }
-  return found;
-}
 
 /** What Grafana would send with site = SITE, camera = every camera, and a 1-minute rate window. */
 function substitute(expr: string): string {
@@ -150,8 +118,7 @@ describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the agent und
   });
 
   it('answers every PromQL expression of the Grafana dashboard with at least one series, with values', async () => {
-    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Parameters<typeof dashboardExpressions>[0];
-    const expressions = dashboardExpressions(dashboard);
+    const expressions = dashboardExpressions(readDashboard('c5-edge-agent.json'));
     expect(expressions.length).toBeGreaterThanOrEqual(20);
     const problems: string[] = [];
     for (const { where, expr } of expressions) {

@@ -78,7 +78,7 @@ describe('CameraPipeline', () => {
     expect(metrics.get('stage', { stage: 'publish' })).toBe(1);
     // Frame to PUBACK is the delivery's to observe; the sink's promise only means "stored".
     expect(metrics.get('frameToAlert')).toBe(0);
-    expect(metrics.get('alerts', { camera: 'cam-1', rule: 'people', outcome: 'published' })).toBe(1);
+    expect(metrics.get('alerts', { camera: 'cam-1', rule: 'people', severity: 'medium', outcome: 'published' })).toBe(1);
     await pipeline.stop();
   });
 
@@ -92,7 +92,7 @@ describe('CameraPipeline', () => {
     push(2);
     detector.finish([person]);
     await settle();
-    expect(metrics.get('alerts', { camera: 'cam-1', rule: 'people', outcome: 'failed' })).toBe(1);
+    expect(metrics.get('alerts', { camera: 'cam-1', rule: 'people', severity: 'medium', outcome: 'failed' })).toBe(1);
     expect(metrics.get('frames', { camera: 'cam-1', outcome: 'processed' })).toBe(1);
     await pipeline.stop();
   });

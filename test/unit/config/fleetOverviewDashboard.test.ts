@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { readDashboard, type GrafanaPanel } from '../../helpers/grafanaDashboard.js';
 import { repoRoot } from '../../helpers/paths.js';
 
 /**
@@ -9,28 +10,7 @@ import { repoRoot } from '../../helpers/paths.js';
  * that every expression runs on real data is test/integration/observe/fleetOverviewScrape.test.ts's job.
  */
 
-interface Target {
-  expr: string;
-  refId: string;
-  datasource: { type: string; uid: string };
-}
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  datasource?: { type: string; uid: string };
-  targets?: Target[];
-  gridPos: { h: number; w: number; x: number; y: number };
-  fieldConfig?: { defaults: { thresholds?: { steps: { color: string; value: number | null }[] } } };
-}
-interface Dashboard {
-  uid: string;
-  schemaVersion: number;
-  panels: Panel[];
-  templating: { list: { name: string; type: string; query: unknown }[] };
-}
-
-const dashboard = JSON.parse(readFileSync(join(repoRoot, 'config', 'grafana', 'c5-fleet-overview.json'), 'utf8')) as Dashboard;
+const dashboard = readDashboard('c5-fleet-overview.json');
 const rules = (
   parse(readFileSync(join(repoRoot, 'config', 'prometheus', 'c5-edge-agent.rules.yml'), 'utf8')) as {
     groups: { rules: { alert: string; expr: string }[] }[];
@@ -39,7 +19,7 @@ const rules = (
 const panels = dashboard.panels.filter((p) => p.type !== 'row');
 const DS = { type: 'prometheus', uid: '${datasource}' };
 
-function panel(title: string): Panel {
+function panel(title: string): GrafanaPanel {
   const found = panels.find((p) => p.title === title);
   if (!found) throw new Error(`no panel "${title}"`);
   return found;
@@ -95,7 +75,7 @@ describe('Grafana fleet overview (config/grafana/c5-fleet-overview.json)', () =>
       /^cameras down$/i,
       /cameras down: 10/i,
       /config version spread/i,
-      /alerts per minute/i,
+      /alerts per minute by severity/i,
       /worst outbox/i,
       /frame-to-alert latency across sites/i,
       /agents restart/i,
@@ -108,6 +88,11 @@ describe('Grafana fleet overview (config/grafana/c5-fleet-overview.json)', () =>
     expect(panel('Frame-to-alert latency across sites (p95 / p99)').targets?.map((t) => t.expr)).toEqual([
       expect.stringMatching(/^histogram_quantile\(0\.95, sum by \(le\) /),
       expect.stringMatching(/^histogram_quantile\(0\.99, sum by \(le\) /),
+    ]);
+    // delivered alerts split by the rule's severity; failures as one line that reads 0, not "no data"
+    expect(panel('Alerts per minute by severity').targets?.map((t) => [t.expr, t.legendFormat])).toEqual([
+      [expect.stringMatching(/^sum by \(severity\) \(rate\(c5_agent_alerts_total\{outcome="published"\}/), '{{severity}}'],
+      [expect.stringMatching(/^sum\(rate\(c5_agent_alerts_total\{outcome="failed"\}.* or vector\(0\)$/), 'failed'],
     ]);
   });
 

@@ -1,34 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../helpers/paths.js';
+import { readDashboard } from '../../helpers/grafanaDashboard.js';
 
 /**
  * The shape of config/grafana/c5-edge-agent.json; that every expression runs on real data is
  * test/integration/observe/prometheusScrape.test.ts's job.
  */
 
-interface Target {
-  expr: string;
-  refId: string;
-  datasource: { type: string; uid: string };
-}
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  datasource?: { type: string; uid: string };
-  targets?: Target[];
-  gridPos: { h: number; w: number; x: number; y: number };
-}
-interface Dashboard {
-  uid: string;
-  schemaVersion: number;
-  panels: Panel[];
-  templating: { list: { name: string; type: string; query: unknown; datasource?: { uid: string }; multi?: boolean }[] };
-}
-
-const dashboard = JSON.parse(readFileSync(join(repoRoot, 'config', 'grafana', 'c5-edge-agent.json'), 'utf8')) as Dashboard;
+const dashboard = readDashboard('c5-edge-agent.json');
 const panels = dashboard.panels.filter((p) => p.type !== 'row');
 const DS = { type: 'prometheus', uid: '${datasource}' };
 

@@ -50,7 +50,7 @@ describe('StatsPublisher', () => {
     metrics.framesTotal.inc({ camera: 'gate', outcome: 'skipped_motion' }, 30);
     metrics.cameraUp.set({ camera: 'gate' }, 1);
     for (let i = 0; i < 10; i += 1) metrics.inferenceSeconds.observe({ model: 'yolox-nano' }, 0.012);
-    metrics.alertsTotal.inc({ camera: 'gate', rule: 'people', outcome: 'published' }, 2);
+    metrics.alertsTotal.inc({ camera: 'gate', rule: 'people', severity: 'medium', outcome: 'published' }, 2);
     metrics.outboxMessages.set(7);
     metrics.outboxOldestAgeSeconds.set(3.25);
     metrics.mqttConnected.set(1);
