@@ -3,10 +3,11 @@ import { buildAlert, type AlertContext } from '../pipelines/alerts.js';
 import type { CameraConfig } from '../pipelines/config/siteConfig.js';
 import { PAD_VALUE } from '../pipelines/detect/letterbox.js';
 import { toError } from '../pipelines/errors.js';
-import type { AlertSink, CameraStatus, DetectTimings, Detector, FrameSource, Policy, Tracker } from '../pipelines/stages.js';
+import type { AlertSink, CameraStatus, DetectOptions, DetectTimings, Detector, FrameSource, Policy, Tracker } from '../pipelines/stages.js';
 import type { Decision, Frame, Track } from '../pipelines/types.js';
 import { PrivacyMasker } from '../pipelines/privacy/PrivacyMasker.js';
 import { MotionGate } from '../pipelines/motion/MotionGate.js';
+import { detectOptionsFor } from '../pipelines/track/trackerOptions.js';
 import type { Clock, Timer } from './clock.js';
 import { InferenceScheduler, type InferenceLane, type InferenceResult } from './inference/InferenceScheduler.js';
 import type { DecisionRecorder } from './audit/DecisionRecorder.js';
@@ -57,8 +58,10 @@ export class CameraPipeline {
   private ruleTypes: ReadonlyMap<string, CameraConfig['rules'][number]>;
   private framesSeen = 0;
   /** the last frame handled and its tracks, to end open events when the policy is swapped */
-  private lastHandled: { frame: Frame; tracks: readonly Track[] } | undefined;
+  private lastHandled: { frame: Frame; tracks: readonly Track[]; lost: number } | undefined;
   private masker: { masks: CameraConfig['privacyMasks']; masker: PrivacyMasker } | undefined;
+  /** built once per camera config (a reconfigure brings a new object): the label groups' NMS keys are not recomputed per frame */
+  private detectOptions: { camera: CameraConfig; options: DetectOptions } | undefined;
   /** this camera's slot in the model's scheduler: one frame waiting at most */
   private readonly lane: InferenceLane;
   private readonly motionGate: MotionGate;
@@ -74,7 +77,7 @@ export class CameraPipeline {
     this.motionGate = new MotionGate(deps.camera.motion);
     const scheduler = deps.scheduler ?? new InferenceScheduler({ detector: deps.detector, logger: deps.logger });
     this.lane = scheduler.open(deps.camera.id, {
-      detectOptions: () => this.deps.camera.detection,
+      detectOptions: () => this.detectOptionsFor(this.deps.camera),
       onResult: (frame, result) => this.handle(frame, result),
       onDropped: () => this.countFrame('dropped'),
     });
@@ -171,7 +174,9 @@ export class CameraPipeline {
     this.maskerFor(camera).apply(frame);
     if (this.motionGate.current !== camera.motion) this.motionGate.configure(camera.motion);
     // An unmatched track needs frames for the tracker to decide whether it is lost.
-    const tracksPending = this.lastHandled?.tracks.some((track) => track.misses > 0) ?? false;
+    // A lost one (kept for re-linking) needs them to end.
+    const last = this.lastHandled;
+    const tracksPending = last !== undefined && (last.lost > 0 || last.tracks.some((track) => track.misses > 0));
     if (!this.motionGate.check(frame, tracksPending).infer) {
       this.countFrame('skipped_motion');
       frame.release?.();
@@ -187,15 +192,17 @@ export class CameraPipeline {
       if (!result.ok) throw result.error;
       // Whatever the model still finds anchored in a mask is dropped, and counted.
       const { kept: detections, dropped: masked } = this.maskerFor(camera).filter(result.detections);
-      if (masked.length > 0) metrics.maskedDetectionsTotal.inc({ camera: this.cameraId }, masked.length);
+      // Detections under detection.minScore are only for the tracker's low-score stage: not counted.
+      const maskedCount = masked.filter(({ detection }) => detection.score >= camera.detection.minScore).length;
+      if (maskedCount > 0) metrics.maskedDetectionsTotal.inc({ camera: this.cameraId }, maskedCount);
       const inferred = performance.now();
       this.recordDetectTimings(result);
 
-      const tracks = tracker.update(detections, frame.captureTime);
+      const tracks = tracker.update(detections, frame.captureTime, camera.detection.minScore);
       this.deps.recorder?.tracks?.({ frame, tracks: tracks.active });
       // The policy in effect when inference ends: reconfigure() may have swapped it meanwhile.
       const decisions = this.deps.policy.evaluate({ ...tracks, now: frame.captureTime });
-      this.lastHandled = { frame, tracks: tracks.active };
+      this.lastHandled = { frame, tracks: tracks.active, lost: tracks.lost ?? 0 };
       metrics.stageSeconds.observe({ stage: 'policy' }, (performance.now() - inferred) / 1000);
       this.countFrame('processed');
       for (const decision of decisions) {
@@ -241,6 +248,12 @@ export class CameraPipeline {
         logger.warn({ err: toError(error), alertId: alert.id, rule: rule.id }, 'alert not delivered');
       },
     );
+  }
+
+  /** The detector reads candidates down to tracker.lowScore and runs NMS across label groups (detectOptionsFor). */
+  private detectOptionsFor(camera: CameraConfig): DetectOptions {
+    if (this.detectOptions?.camera !== camera) this.detectOptions = { camera, options: detectOptionsFor(camera, this.deps.detector.model.labels) };
+    return this.detectOptions.options;
   }
 
   /** Built once per mask list (a reconfigure with new masks brings a new list); the raster once per letterbox. */

@@ -30,7 +30,15 @@ export const alertSchema = z
     /** the object the event is about; absent only for crowding, whose event is about a zone */
     object: z
       .strictObject({
-        label: z.string().min(1).describe("The object's class, from the model's label list (e.g. person)."),
+        label: z
+          .string()
+          .min(1)
+          .describe("The object's class, from the model's label list (e.g. person): for a track of a label group, the label detected on most of its frames."),
+        group: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("The object's label group from the camera's tracker.labelGroups (e.g. vehicle), when its label is in one."),
         trackId: z.number().int().min(1).describe("The tracker's id for the object; never reused on that camera while the agent runs."),
         score: unit.describe("The track's latest detection score (0..1)."),
         /** normalised source coordinates x1, y1, x2, y2 */
@@ -133,6 +141,7 @@ export function buildAlert(context: AlertContext, facts: AlertFacts): Alert {
     const [x1, y1, x2, y2] = track.box;
     alert.object = {
       label: track.label,
+      ...(track.group === undefined ? {} : { group: track.group }),
       trackId: track.id,
       score: clamp01(track.score),
       bbox: [clamp01(x1), clamp01(y1), clamp01(x2), clamp01(y2)],

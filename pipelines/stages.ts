@@ -45,6 +45,8 @@ export interface ModelInfo {
 export interface DetectOptions {
   readonly minScore: number;
   readonly iouThreshold: number;
+  /** per class id, the key NMS compares instead of the class (label groups); see `DecodeOptions` */
+  readonly nmsClassKeys?: readonly number[];
 }
 
 /** Milliseconds spent in each part of the last detect(), for the per-stage histograms. */
@@ -63,9 +65,25 @@ export interface Detector {
   stop(): Promise<void>;
 }
 
+export interface TrackerUpdate {
+  /** confirmed tracks, matched this frame or coasting (misses > 0) */
+  readonly active: Track[];
+  /** tracks that ended on this frame; each is reported ended once */
+  readonly ended: Track[];
+  /**
+   * tracks lost but not yet ended (kept, unreported, for re-linking): the caller keeps frames coming
+   * to the tracker until they end, as it does for coasting ones
+   */
+  readonly lost?: number;
+}
+
 export interface Tracker {
-  /** associates this frame's detections with existing tracks; returns live tracks and those that just ended */
-  update(detections: readonly Detection[], now: number): { active: Track[]; ended: Track[] };
+  /**
+   * Associates this frame's detections with existing tracks; returns live tracks and those that
+   * just ended. Detections below `minScore` (the camera's `detection.minScore`, passed each frame
+   * as it is hot-reconfigurable) may only extend tracks, in the low-score stage.
+   */
+  update(detections: readonly Detection[], now: number, minScore?: number): TrackerUpdate;
 }
 
 export interface Policy {

@@ -45,8 +45,11 @@ export type Point = readonly [number, number];
 export interface Track {
   /** unique per camera for the life of the process, never reused */
   readonly id: number;
+  /** the label detected on most of the track's frames (its detections may name other labels of its group) */
   readonly label: string;
   readonly classId: number;
+  /** the label group the track's labels belong to (e.g. `vehicle`), when they are in one */
+  readonly group?: string;
   readonly box: Box;
   readonly score: number;
   readonly scores: readonly number[];

@@ -2,9 +2,9 @@ import type { CameraConfig } from '../../pipelines/config/siteConfig.js';
 import { frameSizeError } from '../../pipelines/detect/frameSizeError.js';
 import { PAD_VALUE } from '../../pipelines/detect/letterbox.js';
 import { PrivacyMasker } from '../../pipelines/privacy/PrivacyMasker.js';
-import type { Detector } from '../../pipelines/stages.js';
+import type { DetectOptions, Detector } from '../../pipelines/stages.js';
 import { ByteTracker } from '../../pipelines/track/ByteTracker.js';
-import { trackerOptionsFor } from '../../pipelines/track/trackerOptions.js';
+import { detectOptionsFor, trackerOptionsFor } from '../../pipelines/track/trackerOptions.js';
 import type { Detection, Frame, Track } from '../../pipelines/types.js';
 import type { OverlayObject } from './overlaySvg.js';
 
@@ -20,6 +20,7 @@ export class SnapshotAnalysis {
   private readonly detector: Detector;
   private readonly masker: PrivacyMasker;
   private readonly tracker: ByteTracker;
+  private readonly detectOptions: DetectOptions;
   private last: { detections: readonly Detection[]; tracks: readonly Track[] } = { detections: [], tracks: [] };
   private analysed = 0;
 
@@ -28,6 +29,7 @@ export class SnapshotAnalysis {
     this.detector = detector;
     this.masker = new PrivacyMasker(camera.privacyMasks, PAD_VALUE);
     this.tracker = new ByteTracker({ options: trackerOptionsFor(camera) });
+    this.detectOptions = detectOptionsFor(camera, detector.model.labels);
   }
 
   get frames(): number {
@@ -39,10 +41,12 @@ export class SnapshotAnalysis {
     const sizeError = frameSizeError(frame, this.detector.model);
     if (sizeError) throw sizeError;
     this.masker.apply(frame);
-    const found = await this.detector.detect(frame, this.camera.detection);
+    const found = await this.detector.detect(frame, this.detectOptions);
     const { kept } = this.masker.filter(found);
-    const { active } = this.tracker.update(kept, frame.captureTime);
-    this.last = { detections: kept, tracks: active };
+    const { minScore } = this.camera.detection;
+    const { active } = this.tracker.update(kept, frame.captureTime, minScore);
+    // Detections under minScore only fed the tracker's low-score stage: they are not drawn.
+    this.last = { detections: kept.filter((detection) => detection.score >= minScore), tracks: active };
     this.analysed += 1;
   };
 
@@ -54,7 +58,8 @@ export class SnapshotAnalysis {
   objects(): OverlayObject[] {
     const matched = this.last.tracks.filter((track) => track.misses === 0);
     return this.last.detections.map((detection) => {
-      const track = matched.find((t) => t.label === detection.label && t.box.every((v, i) => v === detection.box[i]));
+      // By box alone: a track of a label group reports its majority label, which may not be this detection's.
+      const track = matched.find((t) => t.box.every((v, i) => v === detection.box[i]));
       return { box: detection.box, label: detection.label, score: detection.score, ...(track ? { trackId: track.id } : {}) };
     });
   }

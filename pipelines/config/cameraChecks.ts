@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { quoteUntrusted } from '../untrustedText.js';
 import type { cameraSchema } from './cameraSchema.js';
 
 type Camera = z.output<typeof cameraSchema>;
@@ -24,6 +25,7 @@ export function checkCamera(camera: Camera, path: readonly PropertyKey[], ctx: z
   if (tracker.lowScore > tracker.highScore) {
     issue(['tracker', 'lowScore'], `must not exceed highScore (${tracker.highScore}); received ${tracker.lowScore}`);
   }
+  checkLabelGroups(tracker.labelGroups ?? {}, issue);
   camera.rules.forEach((rule, r) => {
     if (rule.minBoxArea > rule.maxBoxArea) {
       issue(['rules', r, 'maxBoxArea'], `must not be below minBoxArea (${rule.minBoxArea}); received ${rule.maxBoxArea}`);
@@ -35,6 +37,20 @@ export function checkCamera(camera: Camera, path: readonly PropertyKey[], ctx: z
       issue(['rules', r, 'line'], `unknown line "${rule.line}"; defined lines: ${listed(lineIds)}`);
     }
   });
+}
+
+/** A label is in at most one group, once: else which group a track of it belongs to is a guess. */
+function checkLabelGroups(groups: Readonly<Record<string, readonly string[]>>, issue: (path: readonly PropertyKey[], message: string) => void): void {
+  const groupOf = new Map<string, string>();
+  for (const [group, labels] of Object.entries(groups)) {
+    labels.forEach((label, l) => {
+      const other = groupOf.get(label);
+      const at = ['tracker', 'labelGroups', group, l];
+      if (other === group) issue(at, `label ${quoteUntrusted(label, 64)} is listed twice in group "${group}"`);
+      else if (other !== undefined) issue(at, `label ${quoteUntrusted(label, 64)} is already in group "${other}"; a label may be in one group only`);
+      else groupOf.set(label, group);
+    });
+  }
 }
 
 function uniqueIds(

@@ -44,19 +44,44 @@ export const privacyMaskSchema = z
 
 export const detectionSchema = z
   .strictObject({
-    /** detections below this never reach the policy */
-    minScore: z.number().min(0).max(1).default(0.25).describe('Detector confidence (0..1) below which a detection is discarded before tracking. Default 0.25.'),
+    /** detections below this never open a track nor reach the policy; from tracker.lowScore they may extend one */
+    minScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.25)
+      .describe(
+        "Detector confidence (0..1) below which a detection is not trusted: it never opens a track, nor reaches the rules, overlays or counts; down to tracker.lowScore it may still keep an existing track going (the tracker's low-score stage). Default 0.25.",
+      ),
     /** class-wise NMS overlap threshold */
     iouThreshold: z
       .number()
       .min(0)
       .max(1)
       .default(0.45)
-      .describe('Class-wise non-maximum suppression: of two boxes overlapping by more than this IoU (0..1), the weaker is dropped. Default 0.45.'),
+      .describe(
+        'Class-wise non-maximum suppression: of two boxes of one class (or of one tracker.labelGroups group) overlapping by more than this IoU (0..1), the weaker is dropped. Default 0.45.',
+      ),
   })
   .describe("The detector's score threshold and NMS overlap.");
 
 const fraction = z.number().min(0).max(1);
+
+/** Most label groups per camera, and labels per group (COCO has 80 classes). */
+const MAX_LABEL_GROUPS = 16;
+const MAX_GROUP_LABELS = 100;
+
+/** `vehicle: [car, truck, bus]`: labels that are one kind of object; see pipelines/track/LabelGroups.ts. */
+export const labelGroupsSchema = z
+  .record(
+    id.describe('Group name (an id: lower-case letters, digits, "-" or "_"); rules may name it in `labels`. Must not be a label of the model.'),
+    z
+      .array(z.string().min(1).max(64))
+      .min(1)
+      .max(MAX_GROUP_LABELS)
+      .describe(`Labels of the model that are this kind of object (1..${MAX_GROUP_LABELS}); a label is in at most one group.`),
+  )
+  .refine((groups) => Object.keys(groups).length <= MAX_LABEL_GROUPS, { message: `at most ${MAX_LABEL_GROUPS} label groups` });
 
 /** ByteTrack-style association; see pipelines/track/ByteTracker.ts. */
 export const trackerSchema = z
@@ -80,7 +105,40 @@ export const trackerSchema = z
       .min(0)
       .max(1000)
       .optional()
-      .describe('Analysed frames a track survives unmatched before it is lost (0..1000). Default: two seconds of frames, round(2 x analyticsFps), at least 2.'),
+      .describe(
+        'Analysed frames a track coasts unmatched (still reported, moved along its velocity) before it is lost (0..1000). Default: two seconds of frames, round(2 x analyticsFps), at least 2.',
+      ),
+    /** then kept this long, unreported, for re-linking */
+    lostSeconds: z
+      .number()
+      .min(0)
+      .max(60)
+      .default(3)
+      .describe(
+        "Seconds a lost track is kept after coasting, unreported, so that its object reappearing nearby (after a pole, a passer-by, a missed detection) is re-linked to it and keeps its id: the track's open events continue instead of ending and starting again. Its events end only when this time has passed too (0..60; 0: a lost track ends at once). Counted in analysed frames, round(lostSeconds x analyticsFps). Default 3.",
+      ),
+    /** re-linking gate: centre distance in box heights */
+    relinkDistance: z
+      .number()
+      .min(0)
+      .max(10)
+      .default(1)
+      .describe(
+        "Re-linking: most distance from a lost or coasting track's predicted (or last seen) centre to a new detection's centre, in box heights (0..10; 0 turns re-linking off). Default 1.",
+      ),
+    /** re-linking gate: ratio of box heights */
+    relinkSizeRatio: z
+      .number()
+      .min(1)
+      .max(10)
+      .default(1.5)
+      .describe("Re-linking: most ratio between the heights of the track's last box and the new detection's box (1..10). Default 1.5."),
+    /** labels that are one object kind: matched across by the tracker, suppressed across by NMS */
+    labelGroups: labelGroupsSchema
+      .optional()
+      .describe(
+        `Labels that are one kind of object, by group name, e.g. vehicle: [car, truck, bus]. Within a group NMS is class-agnostic (one van found as car and truck on one box is one detection), the tracker matches across labels, and a track reports its majority label and its group; alerts carry both, and a rule may name the group in its labels. At most ${MAX_LABEL_GROUPS} groups; {} turns grouping off. Default: vehicle: [car, truck, bus] (labels the model lacks are ignored).`,
+      ),
     /** consecutive matched frames before a new track is reported (1: at once) */
     minHits: z.number().int().min(1).max(100).default(2).describe('Consecutive matched frames before a new track is reported (1: at once; 1..100). Default 2.'),
     /** move unmatched tracks along their recent velocity before matching */

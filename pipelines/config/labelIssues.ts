@@ -1,3 +1,4 @@
+import { DEFAULT_LABEL_GROUPS } from '../track/LabelGroups.js';
 import { quoteUntrusted } from '../untrustedText.js';
 import { formatPath } from './formatIssues.js';
 import type { CameraConfig, SiteConfig } from './siteConfig.js';
@@ -19,6 +20,8 @@ export interface ModelLabels {
 interface LabelField {
   readonly path: readonly PropertyKey[];
   readonly label: string;
+  /** a rule's labels may also name one of the camera's label groups */
+  readonly groupAllowed: boolean;
 }
 
 /** Longest label looked at for a suggestion; a longer one is no typo of a class name (and keeps the edit distance cheap). */
@@ -67,8 +70,16 @@ export function labelIssues(config: SiteConfig, modelLabels: ReadonlyMap<string,
       return;
     }
     const known = new Set(model.labels);
+    const groupNames = labelGroupNames(camera, known);
+    for (const [group] of Object.entries(camera.tracker.labelGroups ?? {})) {
+      if (known.has(group)) {
+        add(
+          `${formatPath(['cameras', c, 'tracker', 'labelGroups', group])}: group "${group}" is a label of model ${camera.model}; a rule naming it would be ambiguous`,
+        );
+      }
+    }
     for (const field of labelFieldsOf(camera, ['cameras', c])) {
-      if (known.has(field.label)) continue;
+      if (known.has(field.label) || (field.groupAllowed && groupNames.has(field.label))) continue;
       const closest = closestLabel(field.label, model.labels);
       const hint = closest === undefined ? ` (its ${model.labels.length} labels are listed in ${model.source})` : `; did you mean "${closest}"?`;
       add(`${formatPath(field.path)}: ${quoteUntrusted(field.label, 64)} is not a label of model ${camera.model}${hint}`);
@@ -79,14 +90,33 @@ export function labelIssues(config: SiteConfig, modelLabels: ReadonlyMap<string,
 }
 
 /**
- * Every place a camera names an object class. Today that is each rule's `labels`; a class map or
- * a per-label filter added to the camera schema must be listed here too, or it goes unchecked.
+ * The label groups a rule may name: the camera's own (`tracker.labelGroups`), or when it names
+ * none the default groups that have a label of the model (a model without cars has no vehicles).
+ */
+function labelGroupNames(camera: CameraConfig, known: ReadonlySet<string>): Set<string> {
+  const explicit = camera.tracker.labelGroups;
+  if (explicit !== undefined) return new Set(Object.keys(explicit));
+  return new Set(
+    Object.entries(DEFAULT_LABEL_GROUPS)
+      .filter(([, labels]) => labels.some((label) => known.has(label)))
+      .map(([group]) => group),
+  );
+}
+
+/**
+ * Every place a camera names an object class: each rule's `labels` and each label of the
+ * camera's own label groups (the default groups are not checked: labels the model lacks are
+ * ignored there). A class map or a per-label filter added to the camera schema must be listed
+ * here too, or it goes unchecked.
  */
 function labelFieldsOf(camera: CameraConfig, at: readonly PropertyKey[]): LabelField[] {
   const fields: LabelField[] = [];
   camera.rules.forEach((rule, r) => {
-    rule.labels.forEach((label, l) => fields.push({ path: [...at, 'rules', r, 'labels', l], label }));
+    rule.labels.forEach((label, l) => fields.push({ path: [...at, 'rules', r, 'labels', l], label, groupAllowed: true }));
   });
+  for (const [group, labels] of Object.entries(camera.tracker.labelGroups ?? {})) {
+    labels.forEach((label, l) => fields.push({ path: [...at, 'tracker', 'labelGroups', group, l], label, groupAllowed: false }));
+  }
   return fields;
 }
 

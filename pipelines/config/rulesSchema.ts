@@ -14,7 +14,9 @@ const ruleBase = {
   labels: z
     .array(z.string().min(1))
     .min(1)
-    .describe("Object classes the rule is about, as named in the model's label list (e.g. person, car for yolox-nano's COCO labels); at least one."),
+    .describe(
+      "Object classes the rule is about, as named in the model's label list (e.g. person, car for yolox-nano's COCO labels), or a label group of the camera's tracker.labelGroups (e.g. vehicle: any track of the group); a label selects tracks whose majority label it is. At least one.",
+    ),
   /** compared with the median of the track's recent scores, not one frame's */
   minScore: fraction
     .default(0.5)

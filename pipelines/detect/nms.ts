@@ -49,6 +49,8 @@ export class NmsScratch {
  * Greedy class-wise non-maximum suppression over the first `count` candidates: highest score
  * first, a candidate is dropped when it overlaps an already-kept box of the same class with
  * IoU above `iouThreshold`. Returns the kept indices, highest score first (ties: lower index).
+ * "Class" is whatever `classIds` holds: the decoders pass each candidate's label group key there
+ * (`nmsClassKeys`), so labels of one group suppress each other.
  */
 export function nmsIndices(
   boxes: ArrayLike<number>,
@@ -78,8 +80,11 @@ export function nmsIndices(
   return kept;
 }
 
-/** Class-wise NMS over ready-made detections (the decoders use nmsIndices on flat arrays). */
-export function nmsDetections(detections: readonly Detection[], iouThreshold: number): Detection[] {
+/**
+ * Class-wise NMS over ready-made detections (the decoders use nmsIndices on flat arrays).
+ * `nmsClassKeys`: per class id, the key compared instead of the class (see `DecodeOptions`).
+ */
+export function nmsDetections(detections: readonly Detection[], iouThreshold: number, nmsClassKeys?: ArrayLike<number>): Detection[] {
   const count = detections.length;
   const boxes = new Float64Array(count * 4);
   const scores = new Float64Array(count);
@@ -87,7 +92,7 @@ export function nmsDetections(detections: readonly Detection[], iouThreshold: nu
   detections.forEach((detection, i) => {
     boxes.set(detection.box, i * 4);
     scores[i] = detection.score;
-    classIds[i] = detection.classId;
+    classIds[i] = nmsClassKeys?.[detection.classId] ?? detection.classId;
   });
   return nmsIndices(boxes, scores, classIds, count, iouThreshold).map((i) => detections[i]!);
 }

@@ -29,9 +29,13 @@ export class RuleFilters {
     this.masks = masks;
   }
 
-  /** Tracks of other labels are not this rule's business: no decision at all. */
+  /**
+   * Tracks of other labels are not this rule's business: no decision at all. A rule selects a
+   * track by its majority label (`car` selects a vehicle track seen mostly as car) or by its label
+   * group (`vehicle` selects every vehicle track, whatever the detector called it most).
+   */
   selects(track: Track): boolean {
-    return this.labels.has(track.label);
+    return this.labels.has(track.label) || (track.group !== undefined && this.labels.has(track.group));
   }
 
   isArmed(now: number): boolean {

@@ -1,40 +1,66 @@
-import { anchorOf, iou } from '../geometry.js';
-import type { Tracker } from '../stages.js';
-import type { Box, Detection, Point, Track } from '../types.js';
+import { iou } from '../geometry.js';
+import type { Tracker, TrackerUpdate } from '../stages.js';
+import type { Detection, Track } from '../types.js';
+import { DEFAULT_LABEL_GROUPS, LabelGroups, type LabelGroupsConfig } from './LabelGroups.js';
 import { linearAssignment } from './linearAssignment.js';
+import { relinkCost, type RelinkGates } from './relinkCost.js';
+import { TrackState } from './TrackState.js';
 
 export interface ByteTrackerOptions {
   /** detections at or above this score take part in the first association */
   readonly highScore: number;
   /** detections from here up to highScore only extend tracks the first stage left unmatched */
   readonly lowScore: number;
+  /** the camera's detection.minScore: detections below it only ever take part in the low-score stage */
+  readonly minScore: number;
   /** an unmatched detection this sure opens a new (tentative) track */
   readonly newTrackScore: number;
   /** minimum IoU for the first (high-score) association and for confirming tentative tracks */
   readonly matchIou: number;
   /** minimum IoU for the second (low-score) association */
   readonly lowMatchIou: number;
-  /** frames a confirmed track survives unmatched before it ends */
+  /** frames a confirmed track coasts unmatched (still reported, with misses > 0) before it is lost */
   readonly maxMisses: number;
+  /** frames a lost track is kept, unreported, for re-linking, before it ends */
+  readonly lostFrames: number;
+  /** re-linking: most distance between centres, in box heights; 0 turns re-linking off */
+  readonly relinkDistance: number;
+  /** re-linking: most ratio between the box heights */
+  readonly relinkSizeRatio: number;
+  /** weight of the velocity-direction term in the first association (OC-SORT's inertia); 0 turns it off */
+  readonly directionWeight: number;
   /** consecutive matched frames before a tentative track is confirmed, gets its id and is reported */
   readonly minHits: number;
   /** move unmatched tracks along their recent velocity before matching */
   readonly predict: boolean;
   /** recent scores and anchors kept per track */
   readonly historyLength: number;
+  /** labels that are one kind of object: matched across, and reported with the group */
+  readonly labelGroups: LabelGroupsConfig;
 }
 
 export const DEFAULT_BYTE_TRACKER_OPTIONS: ByteTrackerOptions = {
   highScore: 0.5,
   lowScore: 0.1,
+  minScore: 0.25,
   newTrackScore: 0.6,
   matchIou: 0.3,
   lowMatchIou: 0.5,
   maxMisses: 10,
+  lostFrames: 15,
+  relinkDistance: 1,
+  relinkSizeRatio: 1.5,
+  directionWeight: 0.2,
   minHits: 2,
   predict: true,
   historyLength: 30,
+  labelGroups: DEFAULT_LABEL_GROUPS,
 };
+
+/** A re-link extrapolates the velocity for at most this long: past it, where the object was going says little. */
+const MAX_RELINK_EXTRAPOLATION_MS = 1500;
+/** Below this speed (normalised units per ms: 0.02 of the frame per second) a track has no direction worth keeping. */
+const MIN_DIRECTION_SPEED = 0.02 / 1000;
 
 /** Hands out track ids; one per camera for the life of the process, so ids survive a pipeline restart. */
 export type TrackIdSource = () => number;
@@ -50,96 +76,138 @@ export interface ByteTrackerDeps {
   readonly nextTrackId?: TrackIdSource;
 }
 
-interface MutableTrack {
-  /** 0 while tentative */
-  id: number;
-  label: string;
-  classId: number;
-  box: Box;
-  score: number;
-  scores: number[];
-  firstSeen: number;
-  lastSeen: number;
-  anchors: Point[];
-  misses: number;
-  hits: number;
-  /** box-centre velocity, normalised units per millisecond */
-  vx: number;
-  vy: number;
+interface Association {
+  readonly matched: TrackState[];
+  readonly unmatchedTracks: TrackState[];
+  readonly unmatchedDetections: Detection[];
 }
 
 /**
- * ByteTrack-style multi-object tracker (Zhang et al., 2022). Each frame: (1) high-score
- * detections are matched to confirmed tracks, live or coasting, by IoU with the tracks' predicted
- * boxes (minimum-cost assignment, one class at a time); (2) low-score detections are matched to
- * the tracks still unmatched that were seen last frame, which keeps occluded or blurred objects
- * on their track instead of dropping them; (3) the remaining high-score detections confirm
- * tentative tracks; (4) what is still unmatched and sure enough opens a tentative track.
- * Confirmed tracks survive `maxMisses` unmatched frames. Ids come from `nextTrackId`, only on
- * confirmation, so a flicker of false positives burns no ids; an id is never reused.
+ * ByteTrack-style multi-object tracker (Zhang et al., 2022) with OC-SORT's observation-centric
+ * cues (Cao et al., 2023) and a lost-track buffer. Each frame:
+ * 1. confident detections (at or above `highScore` and `minScore`) are matched to confirmed tracks,
+ *    live or coasting, by IoU with the tracks' predicted boxes plus a velocity-direction term
+ *    (minimum-cost assignment; labels of one label group match each other, as one van is car on
+ *    one frame and truck on the next); the direction term keeps two people whose paths cross on
+ *    their own tracks;
+ * 2. low-score detections (from `lowScore`, including those under the camera's `minScore`) are
+ *    matched to the tracks still unmatched that were seen last frame: an occluded or blurred object
+ *    stays on its track instead of being dropped;
+ * 3. re-linking: the confident detections still unmatched are matched to tracks that had already
+ *    missed frames (coasting, or lost and unreported) by distance from their predicted or last seen
+ *    position in box heights and by size (`relinkCost`): an object that reappears after a pole or
+ *    another person keeps its id, so its events continue;
+ * 4. the remaining confident detections confirm tentative tracks;
+ * 5. what is still unmatched and at least `newTrackScore` opens a tentative track.
+ * A confirmed track coasts `maxMisses` frames (reported, misses > 0), is then lost for `lostFrames`
+ * frames (not reported, not ended: the rules keep its events open) and then ends, once. Ids come
+ * from `nextTrackId`, only on confirmation, so a flicker of false positives burns no ids; an id is
+ * never reused. A track reports its majority label and its label group.
  */
 export class ByteTracker implements Tracker {
   private readonly options: ByteTrackerOptions;
   private readonly nextTrackId: TrackIdSource;
-  private confirmed: MutableTrack[] = [];
-  private tentative: MutableTrack[] = [];
+  private readonly groups: LabelGroups;
+  private readonly relinkGates: RelinkGates;
+  private confirmed: TrackState[] = [];
+  private tentative: TrackState[] = [];
 
   constructor(deps: ByteTrackerDeps = {}) {
     this.options = { ...DEFAULT_BYTE_TRACKER_OPTIONS, ...deps.options };
     this.nextTrackId = deps.nextTrackId ?? createTrackIdSource();
+    this.groups = new LabelGroups(this.options.labelGroups);
+    this.relinkGates = {
+      maxDistance: this.options.relinkDistance,
+      maxSizeRatio: this.options.relinkSizeRatio,
+      maxExtrapolationMs: MAX_RELINK_EXTRAPOLATION_MS,
+    };
   }
 
-  update(detections: readonly Detection[], now: number): { active: Track[]; ended: Track[] } {
-    const { highScore, lowScore, newTrackScore, matchIou, lowMatchIou, maxMisses } = this.options;
-    const high = detections.filter((d) => d.score >= highScore);
-    const low = detections.filter((d) => d.score >= lowScore && d.score < highScore);
+  update(detections: readonly Detection[], now: number, minScore = this.options.minScore): TrackerUpdate & { lost: number } {
+    const { highScore, lowScore, newTrackScore, matchIou, lowMatchIou, maxMisses, lostFrames, directionWeight } = this.options;
+    const high: Detection[] = [];
+    const low: Detection[] = [];
+    for (const detection of detections) {
+      if (detection.score >= highScore && detection.score >= minScore) high.push(detection);
+      else if (detection.score >= lowScore) low.push(detection);
+    }
+    const live = this.confirmed.filter((track) => track.misses <= maxMisses);
+    const lost = this.confirmed.filter((track) => track.misses > maxMisses);
 
-    const first = this.associate(this.confirmed, high, matchIou, now);
-    const recentlySeen = first.unmatchedTracks.filter((t) => t.misses === 0);
-    const second = this.associate(recentlySeen, low, lowMatchIou, now);
-    const third = this.associate(this.tentative, first.unmatchedDetections, matchIou, now);
+    const first = this.associateByIou(live, high, matchIou, directionWeight, now);
+    const second = this.associateByIou(
+      first.unmatchedTracks.filter((track) => track.misses === 0),
+      low,
+      lowMatchIou,
+      0,
+      now,
+    );
+    const third = this.relink([...first.unmatchedTracks.filter((track) => track.misses > 0), ...lost], first.unmatchedDetections, now);
+    const fourth = this.associateByIou(this.tentative, third.unmatchedDetections, matchIou, 0, now);
 
-    const matched = new Set<MutableTrack>([...first.matched, ...second.matched]);
+    const matched = new Set<TrackState>([...first.matched, ...second.matched, ...third.matched]);
     const ended: Track[] = [];
-    const stillConfirmed: MutableTrack[] = [];
+    const stillConfirmed: TrackState[] = [];
     for (const track of this.confirmed) {
       if (!matched.has(track)) track.misses += 1;
-      if (track.misses > maxMisses) ended.push(snapshot(track));
+      if (track.misses > maxMisses + lostFrames) ended.push(track.snapshot());
       else stillConfirmed.push(track);
     }
     // A tentative track that misses one frame was noise: it disappears without ever having an id.
-    const stillTentative: MutableTrack[] = [];
-    for (const track of third.matched) {
+    const stillTentative: TrackState[] = [];
+    for (const track of fourth.matched) {
       if (track.hits >= this.options.minHits) this.confirm(track, stillConfirmed);
       else stillTentative.push(track);
     }
-    for (const detection of third.unmatchedDetections) {
+    for (const detection of fourth.unmatchedDetections) {
       if (detection.score < newTrackScore) continue;
-      const track = this.open(detection, now);
+      const track = new TrackState(detection, now, this.groups.matchKey(detection.label), this.groups.groupOf(detection.label));
       if (track.hits >= this.options.minHits) this.confirm(track, stillConfirmed);
       else stillTentative.push(track);
     }
     this.confirmed = stillConfirmed;
     this.tentative = stillTentative;
-    return { active: this.confirmed.map(snapshot), ended };
+    const active: Track[] = [];
+    for (const track of this.confirmed) if (track.misses <= maxMisses) active.push(track.snapshot());
+    return { active, ended, lost: this.confirmed.length - active.length };
   }
 
-  /** Minimum-cost matching on 1 - IoU between predicted track boxes and detections of the same class. */
-  private associate(
-    tracks: readonly MutableTrack[],
-    detections: readonly Detection[],
-    minIou: number,
-    now: number,
-  ): { matched: MutableTrack[]; unmatchedTracks: MutableTrack[]; unmatchedDetections: Detection[] } {
-    const predicted = tracks.map((track) => this.predictedBox(track, now));
-    const cost = predicted.map((box, t) => detections.map((det) => (det.classId === tracks[t]!.classId ? 1 - iou(box, det.box) : Number.POSITIVE_INFINITY)));
-    const pairs = linearAssignment(cost, 1 - minIou);
+  /**
+   * Minimum-cost matching on 1 - IoU between predicted track boxes and detections of the same label
+   * or label group, plus `directionWeight` times the direction cost; pairs under `minIou` are refused.
+   */
+  private associateByIou(tracks: readonly TrackState[], detections: readonly Detection[], minIou: number, directionWeight: number, now: number): Association {
+    const keys = detections.map((det) => this.groups.matchKey(det.label));
+    const cost = tracks.map((track) => {
+      const predicted = this.options.predict ? track.predictedBox(now) : track.box;
+      return detections.map((det, d) => {
+        if (keys[d] !== track.matchKey) return Number.POSITIVE_INFINITY;
+        const overlap = iou(predicted, det.box);
+        if (overlap < minIou) return Number.POSITIVE_INFINITY;
+        return 1 - overlap + (directionWeight > 0 ? directionWeight * track.directionCost(det.box, MIN_DIRECTION_SPEED) : 0);
+      });
+    });
+    return this.apply(tracks, detections, cost, 1 - minIou + directionWeight, now);
+  }
+
+  /** Tracks that had already missed frames against the confident detections nothing else took (see relinkCost). */
+  private relink(tracks: readonly TrackState[], detections: readonly Detection[], now: number): Association {
+    if (this.relinkGates.maxDistance <= 0) return { matched: [], unmatchedTracks: [...tracks], unmatchedDetections: [...detections] };
+    const keys = detections.map((det) => this.groups.matchKey(det.label));
+    const cost = tracks.map((track) =>
+      detections.map((det, d) => (keys[d] === track.matchKey ? relinkCost(track, det.box, now, this.relinkGates) : Number.POSITIVE_INFINITY)),
+    );
+    return this.apply(tracks, detections, cost, this.relinkGates.maxDistance + Math.log(this.relinkGates.maxSizeRatio), now);
+  }
+
+  private apply(tracks: readonly TrackState[], detections: readonly Detection[], cost: number[][], maxCost: number, now: number): Association {
+    const pairs = linearAssignment(cost, maxCost);
     const matchedTracks = new Set<number>();
     const matchedDetections = new Set<number>();
     for (const [t, d] of pairs) {
       matchedTracks.add(t);
       matchedDetections.add(d);
-      this.extend(tracks[t]!, detections[d]!, now);
+      tracks[t]!.extend(detections[d]!, now, this.options.historyLength);
     }
     return {
       matched: tracks.filter((_, t) => matchedTracks.has(t)),
@@ -148,77 +216,8 @@ export class ByteTracker implements Tracker {
     };
   }
 
-  private predictedBox(track: MutableTrack, now: number): Box {
-    if (!this.options.predict) return track.box;
-    const dt = now - track.lastSeen;
-    const dx = track.vx * dt;
-    const dy = track.vy * dt;
-    const [x1, y1, x2, y2] = track.box;
-    return [x1 + dx, y1 + dy, x2 + dx, y2 + dy];
-  }
-
-  private open(det: Detection, now: number): MutableTrack {
-    return {
-      id: 0,
-      label: det.label,
-      classId: det.classId,
-      box: det.box,
-      score: det.score,
-      scores: [det.score],
-      firstSeen: now,
-      lastSeen: now,
-      anchors: [anchorOf(det.box)],
-      misses: 0,
-      hits: 1,
-      vx: 0,
-      vy: 0,
-    };
-  }
-
-  private confirm(track: MutableTrack, into: MutableTrack[]): void {
+  private confirm(track: TrackState, into: TrackState[]): void {
     track.id = this.nextTrackId();
     into.push(track);
   }
-
-  private extend(track: MutableTrack, det: Detection, now: number): void {
-    const dt = now - track.lastSeen;
-    if (dt > 0) {
-      const vx = (centreX(det.box) - centreX(track.box)) / dt;
-      const vy = (centreY(det.box) - centreY(track.box)) / dt;
-      // The first step sets the velocity; later ones smooth it, as one noisy box should not fling the track.
-      const keep = track.hits > 1 ? 0.5 : 0;
-      track.vx = keep * track.vx + (1 - keep) * vx;
-      track.vy = keep * track.vy + (1 - keep) * vy;
-    }
-    track.box = det.box;
-    track.score = det.score;
-    track.lastSeen = now;
-    track.misses = 0;
-    track.hits += 1;
-    pushBounded(track.scores, det.score, this.options.historyLength);
-    pushBounded(track.anchors, anchorOf(det.box), this.options.historyLength);
-  }
-}
-
-const centreX = (box: Box): number => (box[0] + box[2]) / 2;
-const centreY = (box: Box): number => (box[1] + box[3]) / 2;
-
-function pushBounded<T>(list: T[], value: T, limit: number): void {
-  list.push(value);
-  if (list.length > limit) list.splice(0, list.length - limit);
-}
-
-function snapshot(track: MutableTrack): Track {
-  return {
-    id: track.id,
-    label: track.label,
-    classId: track.classId,
-    box: track.box,
-    score: track.score,
-    scores: [...track.scores],
-    firstSeen: track.firstSeen,
-    lastSeen: track.lastSeen,
-    anchors: [...track.anchors],
-    misses: track.misses,
-  };
 }

@@ -12,6 +12,11 @@ export interface DecoderSpec {
 export interface DecodeOptions {
   readonly minScore: number;
   readonly iouThreshold: number;
+  /**
+   * Per class id, the key NMS compares instead of the class: classes with one key (a label group,
+   * e.g. car, truck and bus) suppress each other. Absent: every class on its own.
+   */
+  readonly nmsClassKeys?: readonly number[];
 }
 
 /**

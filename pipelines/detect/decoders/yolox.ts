@@ -18,6 +18,8 @@ export class YoloxDecoder implements Decoder {
   private readonly boxes: Float32Array;
   private readonly scores: Float32Array;
   private readonly classIds: Int32Array;
+  /** each candidate's NMS key when the options group classes */
+  private readonly nmsKeys: Int32Array;
   private readonly nmsScratch: NmsScratch;
 
   constructor(spec: DecoderSpec) {
@@ -38,6 +40,7 @@ export class YoloxDecoder implements Decoder {
     this.boxes = new Float32Array(cells * 4);
     this.scores = new Float32Array(cells);
     this.classIds = new Int32Array(cells);
+    this.nmsKeys = new Int32Array(cells);
     this.nmsScratch = new NmsScratch(cells);
   }
 
@@ -88,7 +91,7 @@ export class YoloxDecoder implements Decoder {
     }
 
     // NMS in model pixels: the letterbox is a uniform scale, so IoU is the same as in the source.
-    const kept = nmsIndices(boxes, scores, classIds, count, options.iouThreshold, this.nmsScratch);
+    const kept = nmsIndices(boxes, scores, this.nmsKeysOf(count, options), count, options.iouThreshold, this.nmsScratch);
     const detections: Detection[] = [];
     for (const index of kept) {
       const b = index * 4;
@@ -99,6 +102,15 @@ export class YoloxDecoder implements Decoder {
       detections.push({ label: this.spec.labels[classId]!, classId, score: scores[index]!, box });
     }
     return detections;
+  }
+
+  /** The class ids themselves, or their group keys (one lookup per candidate) when the options group classes. */
+  private nmsKeysOf(count: number, options: DecodeOptions): Int32Array {
+    const keys = options.nmsClassKeys;
+    if (keys === undefined) return this.classIds;
+    const { classIds, nmsKeys } = this;
+    for (let i = 0; i < count; i++) nmsKeys[i] = keys[classIds[i]!] ?? classIds[i]!;
+    return nmsKeys;
   }
 }
 

@@ -48,6 +48,18 @@ describe('c5.alert.v1', () => {
     expect(JSON.stringify(alert).length).toBeLessThan(1024);
   });
 
+  it("carries a label group's track as its majority label and its group, and no group otherwise", () => {
+    const facts = { id: uuidv7(), seq: 3, ruleId: 'vans', type: 'object_present', state: 'start', severity: 'low', frameTime: 0, now: 0 } as const;
+    const van = buildAlert(context, { ...facts, track: { ...track, label: 'truck', classId: 7, group: 'vehicle' } });
+    expect(alertSchema.parse(van)).toEqual(van);
+    expect(van.object).toMatchObject({ label: 'truck', group: 'vehicle', trackId: 7 });
+    // optional: a person's alert (and one from an agent before label groups) has none and validates
+    const person = buildAlert(context, { ...facts, track });
+    expect(Object.keys(person.object!)).not.toContain('group');
+    expect(alertSchema.parse(person)).toEqual(person);
+    expect(alertSchema.safeParse({ ...van, object: { ...van.object, group: '' } }).success).toBe(false);
+  });
+
   it('rejects an alert with a non-v7 id, an unknown key, or a box outside the frame', () => {
     const alert = buildAlert(context, {
       id: uuidv7(),

@@ -70,7 +70,12 @@ describe('camera cross-checks', () => {
       minHits: 2,
       predict: true,
       historyLength: 30,
+      lostSeconds: 3,
+      relinkDistance: 1,
+      relinkSizeRatio: 1.5,
     });
+    // no labelGroups: the tracker takes the default vehicle group (trackerOptionsFor)
+    expect(camera.tracker.labelGroups).toBeUndefined();
     expect(camera.rules[2]).toMatchObject({
       direction: 'in',
       minDisplacement: 0.02,
@@ -129,6 +134,18 @@ describe('camera cross-checks', () => {
       'cameras[0].tracker.lowScore: must not exceed highScore (0.4); received 0.6',
       'cameras[0].rules[0].maxBoxArea: must not be below minBoxArea (0.3); received 0.2',
     ]);
+  });
+
+  it('rejects a label in two label groups or twice in one, and more than 16 groups', () => {
+    const errors = errorsFor({ tracker: { labelGroups: { vehicle: ['car', 'truck', 'car'], big: ['bus', 'truck'], none: [] } } });
+    expect(errors).toEqual([
+      'cameras[0].tracker.labelGroups.none: Too small: expected array to have >=1 items (received an array of 0 items)',
+      'cameras[0].tracker.labelGroups.vehicle[2]: label "car" is listed twice in group "vehicle"',
+      'cameras[0].tracker.labelGroups.big[1]: label "truck" is already in group "vehicle"; a label may be in one group only',
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`g${i}`, [`label${i}`]]));
+    expect(errorsFor({ tracker: { labelGroups: many } })).toEqual(['cameras[0].tracker.labelGroups: at most 16 label groups']);
+    expect(errorsFor({ tracker: { labelGroups: { Vehicle: ['car'] } } })[0]).toMatch(/^cameras\[0\]\.tracker\.labelGroups/);
   });
 
   it('rejects a rule field of another rule type, and a crowding rule without its count', () => {

@@ -56,6 +56,50 @@ describe('labelIssues', () => {
   });
 });
 
+describe('labelIssues and label groups', () => {
+  function withGroups(labelGroups: Record<string, string[]> | undefined, labels: string[]): SiteConfig {
+    const result = parseSiteConfig({
+      version: 1,
+      site: { id: 'site' },
+      mqtt: { urls: ['mqtt://127.0.0.1:1883'] },
+      cameras: [
+        {
+          id: 'yard',
+          source: { url: 'x' },
+          ...(labelGroups === undefined ? {} : { tracker: { labelGroups } }),
+          rules: [{ id: 'r', type: 'object_present', labels }],
+        },
+      ],
+    });
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    return result.config;
+  }
+
+  it('lets a rule name the default vehicle group, or a group of its own camera', () => {
+    expect(labelIssues(withGroups(undefined, ['vehicle', 'car']), models)).toEqual([]);
+    expect(labelIssues(withGroups({ wheels: ['bicycle', 'motorcycle'] }, ['wheels']), models)).toEqual([]);
+    // a camera with its own groups has no default one
+    expect(labelIssues(withGroups({ wheels: ['bicycle'] }, ['vehicle']), models)).toEqual([
+      'cameras[0].rules[0].labels[0]: "vehicle" is not a label of model yolox-nano (its 8 labels are listed in models/labels/coco80.txt)',
+    ]);
+  });
+
+  it('checks every label of a configured group against the model, and refuses a group named like a label', () => {
+    expect(labelIssues(withGroups({ vehicle: ['car', 'lorry'], person: ['bicycle'] }, ['person']), models)).toEqual([
+      'cameras[0].tracker.labelGroups.person: group "person" is a label of model yolox-nano; a rule naming it would be ambiguous',
+      'cameras[0].tracker.labelGroups.vehicle[1]: "lorry" is not a label of model yolox-nano; did you mean "truck"?',
+    ]);
+  });
+
+  it('ignores the default group on a model without any of its labels', () => {
+    const animals = new Map<string, ModelLabels>([['yolox-nano', { labels: ['person', 'dog'], source: 'animals.txt' }]]);
+    expect(labelIssues(withGroups(undefined, ['person']), animals)).toEqual([]);
+    expect(labelIssues(withGroups(undefined, ['vehicle']), animals)).toEqual([
+      'cameras[0].rules[0].labels[0]: "vehicle" is not a label of model yolox-nano (its 2 labels are listed in animals.txt)',
+    ]);
+  });
+});
+
 describe('closestLabel', () => {
   it.each([
     ['Person', 'person'],

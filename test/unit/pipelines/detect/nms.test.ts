@@ -36,6 +36,17 @@ describe('nmsDetections', () => {
     expect(nmsDetections([cat, dog], 0.5)).toEqual([dog, cat]);
   });
 
+  it('suppresses across the classes that share a key (a label group), and only those', () => {
+    // classes 2 car, 7 truck in one group (key 2); 0 person alone
+    const keys = [0, 1, 2, 3, 4, 5, 6, 2];
+    const car = det(2, 0.8, [0, 0, 10, 10]);
+    const truck = det(7, 0.6, [1, 0, 11, 10]);
+    const person = det(0, 0.7, [0, 0, 10, 10]);
+    // car and truck overlap by 90 / 110 = 0.82
+    expect(nmsDetections([truck, person, car], 0.45, keys)).toEqual([car, person]);
+    expect(nmsDetections([truck, person, car], 0.45)).toEqual([car, person, truck]);
+  });
+
   it('keeps a box whose overlap equals the threshold (suppression is strictly above)', () => {
     const a = det(0, 0.9, [0, 0, 2, 2]);
     const b = det(0, 0.8, [1, 0, 3, 2]);

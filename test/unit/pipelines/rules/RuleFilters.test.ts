@@ -28,13 +28,14 @@ const bench = {
 };
 
 /** Box edges are multiples of 1/16, so areas and anchors are exact in binary and can be written by hand. */
-function track(options: { box?: Box; scores?: number[]; score?: number; ageMs?: number; label?: string }): Track {
+function track(options: { box?: Box; scores?: number[]; score?: number; ageMs?: number; label?: string; group?: string }): Track {
   const box = options.box ?? [0.25, 0.5, 0.5, 0.75];
   const scores = options.scores ?? [0.7];
   return {
     id: 1,
     label: options.label ?? 'person',
     classId: 0,
+    ...(options.group === undefined ? {} : { group: options.group }),
     box,
     score: options.score ?? scores.at(-1)!,
     scores,
@@ -111,6 +112,19 @@ describe('RuleFilters.selects', () => {
   ])('label $label: $selected', ({ label, selected }) => {
     const filters = new RuleFilters(ruleSchema.parse({ id: 'r', type: 'object_present', labels: ['person', 'bicycle'] }), undefined, []);
     expect(filters.selects(track({ label }))).toBe(selected);
+  });
+});
+
+describe('RuleFilters.selects with label groups', () => {
+  it.each([
+    { rule: ['car'], label: 'car', group: 'vehicle', selected: true },
+    { rule: ['car'], label: 'truck', group: 'vehicle', selected: false },
+    { rule: ['vehicle'], label: 'truck', group: 'vehicle', selected: true },
+    { rule: ['vehicle'], label: 'car', group: undefined, selected: false },
+    { rule: ['vehicle'], label: 'person', group: undefined, selected: false },
+  ])('rule on $rule, track $label of group $group: $selected', ({ rule, label, group, selected }) => {
+    const filters = new RuleFilters(ruleSchema.parse({ id: 'r', type: 'object_present', labels: rule }), undefined, []);
+    expect(filters.selects(track({ label, ...(group === undefined ? {} : { group }) }))).toBe(selected);
   });
 });
 

@@ -53,7 +53,8 @@ describe('ByteTracker', () => {
     // 0.04 a frame with boxes 0.1 wide: consecutive boxes overlap (IoU 0.43), but after a missed
     // frame the gap is 0.08 (IoU 0.11, below matchIou) unless the track is moved along first
     const run = (predict: boolean): number[] => {
-      const tracker = new ByteTracker({ options: { predict, minHits: 1, maxMisses: 3 } });
+      // re-linking by distance would also bridge the gap: off here, to see the IoU stage alone
+      const tracker = new ByteTracker({ options: { predict, minHits: 1, maxMisses: 3, relinkDistance: 0 } });
       const ids = new Set<number>();
       for (let i = 0; i < 10; i++) {
         const detections = i === 5 ? [] : [person(at(0.02 + 0.04 * i))];
@@ -73,8 +74,8 @@ describe('ByteTracker', () => {
     expect(next.find((t) => t.label === 'car')!.id).not.toBe(p!.id);
   });
 
-  it('lets a track survive maxMisses frames, then ends it and never reuses its id', () => {
-    const tracker = new ByteTracker({ options: { maxMisses: 2, minHits: 1 } });
+  it('lets a track survive maxMisses frames, then ends it (no lost frames) and never reuses its id', () => {
+    const tracker = new ByteTracker({ options: { maxMisses: 2, lostFrames: 0, minHits: 1 } });
     const [t] = tracker.update([person(at(0.5))], 0).active;
     expect(tracker.update([], 200).active[0]).toMatchObject({ id: t!.id, misses: 1 });
     expect(tracker.update([], 400).active[0]).toMatchObject({ id: t!.id, misses: 2 });

@@ -113,6 +113,29 @@ describe('YOLOX decoder', () => {
     ]);
   });
 
+  it('with nmsClassKeys, suppresses across the classes of one group (one van seen as car and truck is one detection)', () => {
+    // COCO ids: 2 car, 5 bus, 7 truck, 0 person; a group of 2, 5 and 7 gives each of them the key 2
+    const nmsClassKeys = labels.map((_, classId) => ([5, 7].includes(classId) ? 2 : classId));
+    const data = output([
+      { stride: 16, gx: 10, gy: 10, w: 100, h: 60, objectness: 1, classId: 2, prob: 0.8 },
+      // one cell to the right: the same 100x60 box moved 16 px, IoU 84 x 60 / (2 x 6000 - 5040) = 0.72
+      { stride: 16, gx: 11, gy: 10, w: 100, h: 60, objectness: 1, classId: 7, prob: 0.6 },
+      // a person on the same spot is another object
+      { stride: 16, gx: 10, gy: 11, w: 100, h: 60, objectness: 1, classId: 0, prob: 0.7 },
+    ]);
+    const grouped = createDecoder('yolox', spec).decode(data, letterbox, { ...options, nmsClassKeys });
+    expect(grouped.map((d) => [d.classId, Number(d.score.toFixed(2))])).toEqual([
+      [2, 0.8],
+      [0, 0.7],
+    ]);
+    // without the keys, class-wise NMS keeps both car and truck
+    expect(
+      createDecoder('yolox', spec)
+        .decode(data, letterbox, options)
+        .map((d) => d.classId),
+    ).toEqual([2, 0, 7]);
+  });
+
   it('drops boxes that lie wholly in the padding', () => {
     // stride 32 row 12 is y 384..416: below the 312-pixel image
     const data = output([{ stride: 32, gx: 4, gy: 12, w: 20, h: 20, objectness: 0.9, classId: 0, prob: 0.9 }]);

@@ -1,0 +1,139 @@
+import { anchorOf } from '../geometry.js';
+import type { Box, Detection, Point, Track } from '../types.js';
+
+/** Detections seen with one label on one track: how often, and how sure. */
+interface LabelVotes {
+  frames: number;
+  scoreSum: number;
+  classId: number;
+}
+
+/**
+ * One track's mutable state inside the tracker. Its velocity is measured between observed boxes
+ * only (never from predictions), so a track picked up again after a gap gets the velocity of the
+ * whole gap, as OC-SORT's observation-centric re-update does, instead of the drift of its coasting.
+ */
+export class TrackState {
+  /** 0 while tentative */
+  id = 0;
+  box: Box;
+  score: number;
+  readonly scores: number[];
+  readonly firstSeen: number;
+  lastSeen: number;
+  readonly anchors: Point[];
+  /** analysed frames since the last match */
+  misses = 0;
+  hits = 1;
+  /** box-centre velocity, normalised units per millisecond */
+  vx = 0;
+  vy = 0;
+  /** the tracker's match key for its label or label group (LabelGroups.matchKey) */
+  readonly matchKey: number;
+  readonly group: string | undefined;
+  private readonly votes = new Map<string, LabelVotes>();
+  private majority: string;
+
+  constructor(det: Detection, now: number, matchKey: number, group: string | undefined) {
+    this.box = det.box;
+    this.score = det.score;
+    this.scores = [det.score];
+    this.firstSeen = now;
+    this.lastSeen = now;
+    this.anchors = [anchorOf(det.box)];
+    this.matchKey = matchKey;
+    this.group = group;
+    this.majority = det.label;
+    this.vote(det);
+  }
+
+  /** The label seen on most frames; a tie goes to the higher summed score, then stays with the label already reported. */
+  get label(): string {
+    return this.majority;
+  }
+
+  get classId(): number {
+    return this.votes.get(this.majority)!.classId;
+  }
+
+  extend(det: Detection, now: number, historyLength: number): void {
+    const dt = now - this.lastSeen;
+    if (dt > 0) {
+      const vx = (centreX(det.box) - centreX(this.box)) / dt;
+      const vy = (centreY(det.box) - centreY(this.box)) / dt;
+      // The first step sets the velocity; later ones smooth it, as one noisy box should not fling the track.
+      const keep = this.hits > 1 ? 0.5 : 0;
+      this.vx = keep * this.vx + (1 - keep) * vx;
+      this.vy = keep * this.vy + (1 - keep) * vy;
+    }
+    this.box = det.box;
+    this.score = det.score;
+    this.lastSeen = now;
+    this.misses = 0;
+    this.hits += 1;
+    pushBounded(this.scores, det.score, historyLength);
+    pushBounded(this.anchors, anchorOf(det.box), historyLength);
+    this.vote(det);
+  }
+
+  /** The box moved along the velocity for `min(now - lastSeen, maxMs)`. */
+  predictedBox(now: number, maxMs = Number.POSITIVE_INFINITY): Box {
+    const dt = Math.min(now - this.lastSeen, maxMs);
+    const dx = this.vx * dt;
+    const dy = this.vy * dt;
+    const [x1, y1, x2, y2] = this.box;
+    return [x1 + dx, y1 + dy, x2 + dx, y2 + dy];
+  }
+
+  /**
+   * OC-SORT's velocity direction consistency: 0 when the step from the last observed box to `box`
+   * goes the way the track was moving, 1 when it goes straight back, 0.5 at right angles; 0 for a
+   * track without a direction yet (fewer than three observations, or standing still).
+   */
+  directionCost(box: Box, minSpeed: number): number {
+    const speed = Math.hypot(this.vx, this.vy);
+    if (this.hits < 3 || speed < minSpeed) return 0;
+    const dx = centreX(box) - centreX(this.box);
+    const dy = centreY(box) - centreY(this.box);
+    const step = Math.hypot(dx, dy);
+    if (step === 0) return 0;
+    const cos = Math.max(-1, Math.min(1, (dx * this.vx + dy * this.vy) / (step * speed)));
+    return Math.acos(cos) / Math.PI;
+  }
+
+  snapshot(): Track {
+    return {
+      id: this.id,
+      label: this.label,
+      classId: this.classId,
+      ...(this.group === undefined ? {} : { group: this.group }),
+      box: this.box,
+      score: this.score,
+      scores: [...this.scores],
+      firstSeen: this.firstSeen,
+      lastSeen: this.lastSeen,
+      anchors: [...this.anchors],
+      misses: this.misses,
+    };
+  }
+
+  private vote(det: Detection): void {
+    let votes = this.votes.get(det.label);
+    if (votes === undefined) {
+      votes = { frames: 0, scoreSum: 0, classId: det.classId };
+      this.votes.set(det.label, votes);
+    }
+    votes.frames += 1;
+    votes.scoreSum += det.score;
+    const current = this.votes.get(this.majority)!;
+    if (votes.frames > current.frames || (votes.frames === current.frames && votes.scoreSum > current.scoreSum)) this.majority = det.label;
+  }
+}
+
+export const centreX = (box: Box): number => (box[0] + box[2]) / 2;
+export const centreY = (box: Box): number => (box[1] + box[3]) / 2;
+
+function pushBounded<T>(list: T[], value: T, limit: number): void {
+  list.push(value);
+  if (list.length > limit) list.splice(0, list.length - limit);
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { relinkCost } from '../../../../pipelines/track/relinkCost.js';
+import { TrackState } from '../../../../pipelines/track/TrackState.js';
+import type { Box } from '../../../../pipelines/types.js';
+
+const gates = { maxDistance: 1, maxSizeRatio: 1.5, maxExtrapolationMs: 1500 };
+/** a box 0.05 wide and `h` high with its top-left at (x, y) */
+const box = (x: number, y = 0.4, h = 0.2): Box => [x, y, x + 0.05, y + h];
+
+/** A track seen at x = 0.1, 0.11, 0.12 at 0 / 200 / 400 ms: 0.01 per 200 ms, so vx = 5e-5 per ms. */
+function walker(): TrackState {
+  const track = new TrackState({ label: 'person', classId: 0, score: 0.9, box: box(0.1) }, 0, 0, undefined);
+  track.extend({ label: 'person', classId: 0, score: 0.9, box: box(0.11) }, 200, 30);
+  track.extend({ label: 'person', classId: 0, score: 0.9, box: box(0.12) }, 400, 30);
+  return track;
+}
+
+describe('relinkCost', () => {
+  it('is 0 at the predicted position', () => {
+    // 1000 ms after the last sighting the prediction is 0.12 + 5e-5 x 1000 = 0.17
+    expect(relinkCost(walker(), box(0.17), 1400, gates)).toBeCloseTo(0, 9);
+  });
+
+  it('measures the distance in box heights, to the nearer of prediction and last sighting', () => {
+    // 0.1 right of the prediction (0.17): 0.1 / 0.2 = 0.5 box heights
+    expect(relinkCost(walker(), box(0.27), 1400, gates)).toBeCloseTo(0.5, 9);
+    // an object that stopped where it was last seen (0.12) is 0 from its last sighting
+    expect(relinkCost(walker(), box(0.12), 1400, gates)).toBeCloseTo(0, 9);
+  });
+
+  it('extrapolates for at most maxExtrapolationMs', () => {
+    // 3000 ms after the last sighting: the prediction stops at 1500 ms, 0.12 + 0.075 = 0.195
+    expect(relinkCost(walker(), box(0.195), 3400, gates)).toBeCloseTo(0, 9);
+    // the walker kept going to 0.27: 0.075 / 0.2 = 0.375 heights from the bounded prediction
+    expect(relinkCost(walker(), box(0.27), 3400, gates)).toBeCloseTo(0.375, 9);
+  });
+
+  it('refuses a detection more than maxDistance box heights away', () => {
+    // 0.21 from the prediction: 1.05 heights
+    expect(relinkCost(walker(), box(0.38), 1400, gates)).toBe(Number.POSITIVE_INFINITY);
+    expect(relinkCost(walker(), box(0.36), 1400, gates)).toBeCloseTo(0.95, 9);
+  });
+
+  it('adds ln of the height ratio and refuses a ratio above maxSizeRatio', () => {
+    // 0.28 high against 0.2: ratio 1.4, same centre as the prediction (box centred on y 0.5)
+    const taller: Box = [0.17, 0.36, 0.22, 0.64];
+    // centres 0 apart; mean height 0.24
+    expect(relinkCost(walker(), taller, 1400, gates)).toBeCloseTo(Math.log(1.4), 9);
+    const muchTaller: Box = [0.17, 0.34, 0.22, 0.66];
+    expect(relinkCost(walker(), muchTaller, 1400, gates)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
