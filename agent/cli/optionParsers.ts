@@ -36,3 +36,11 @@ export function positiveInteger(value: string): number {
   if (!(/^\d{1,15}$/.test(value) && n >= 1)) throw new InvalidArgumentError('expected an integer from 1, such as 12');
   return n;
 }
+
+/** CPU cores, whole or a share (a container's CPU quota, such as 1.5) */
+export function cpuCores(value: string): number {
+  const cores = Number(value);
+  if (!(value.trim() !== '' && Number.isFinite(cores) && cores > 0 && cores <= 4096))
+    throw new InvalidArgumentError('expected a number of cores above 0, such as 4 or 1.5');
+  return cores;
+}

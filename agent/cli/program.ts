@@ -18,11 +18,12 @@ import { quoteUntrusted } from '../../pipelines/untrustedText.js';
 import { createRootLogger, LOG_FORMATS, type LogFormat } from '../observe/logger.js';
 import { doctorCommand } from '../doctor/doctorCommand.js';
 import { snapshotCommand } from '../snapshot/snapshotCommand.js';
+import { capacityCommand } from '../capacity/capacityCommand.js';
 import { SecretScrubber } from '../observe/SecretScrubber.js';
 import { replayCommand } from '../replay/replayCommand.js';
 import type { CommandIo } from './CommandIo.js';
 import { EXIT, exitCodeFor } from './exitCodes.js';
-import { checkList, nonNegativeSeconds, port, positiveInteger, positiveSeconds } from './optionParsers.js';
+import { checkList, cpuCores, nonNegativeSeconds, port, positiveInteger, positiveSeconds } from './optionParsers.js';
 import { runCommand } from './runCommand.js';
 
 export interface ProgramIo {
@@ -149,6 +150,13 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
         ),
       ),
     );
+
+  sub(program, 'capacity', 'how many cameras this box holds: decodes each camera a few seconds, times the model, compares with the cores')
+    .addOption(required('-c, --config <file>', 'the site config whose cameras to measure'))
+    .option('--seconds <seconds>', 'seconds of each camera to decode (default: 5)', positiveSeconds)
+    .option('--cores <n>', 'cores the agent may use, when fewer than the machine has, e.g. a container quota of 1.5 (default: all)', cpuCores)
+    .option('--json', 'print the figures as JSON instead of the table')
+    .action(act('warn', (cio, options: { config: string; seconds?: number; cores?: number; json?: boolean }) => capacityCommand(options, cio)));
 
   sub(
     program,

@@ -12,8 +12,8 @@ import { loadSiteConfigFile } from '../config/loadSiteConfig.js';
 import { resolveSecret } from '../config/resolveSecret.js';
 import { writeFileAtomic } from '../fleet/FleetStateStore.js';
 import { loadDetector } from '../inference/loadDetector.js';
-import { HardwareDecoding } from '../ingest/HardwareDecoding.js';
-import { probeHwDecodeCapabilities } from '../ingest/probeHwDecode.js';
+import type { HardwareDecoding } from '../ingest/HardwareDecoding.js';
+import { hardwareDecodingFor } from '../ingest/hardwareDecodingFor.js';
 import { resolveFfmpegPath } from '../ingest/resolveFfmpegPath.js';
 import { redactUrl, redactUrlsInText } from '../observe/logger.js';
 import { drawOverlay } from './drawOverlay.js';
@@ -200,12 +200,4 @@ function loadCamera(options: SnapshotOptions, env: NodeJS.ProcessEnv): SnapshotC
   const camera = config.cameras[index]!;
   const sourceUrl = input ?? resolveSecret(camera.source.url, `cameras[${index}].source.url`, env);
   return { camera, configPath: options.config, sourceUrl, ffmpegConfigured: config.ffmpegPath, inference: config.inference };
-}
-
-/** The camera's hardware preset, `auto` resolved against what this box offers, as the agent does at start. */
-async function hardwareDecodingFor(camera: CameraConfig, ffmpegPath: string, logger: CommandIo['logger']): Promise<HardwareDecoding | undefined> {
-  const { hwDecode: preset, codec } = camera.source;
-  if (preset === 'none') return undefined;
-  const capabilities = preset === 'auto' ? await probeHwDecodeCapabilities({ ffmpegPath, logger }) : undefined;
-  return new HardwareDecoding({ cameraId: camera.id, preset, codec, capabilities, logger });
 }

@@ -27,6 +27,7 @@ const LEAVES: readonly LeafCommand[] = [
   { path: ['consume'], flag: '--broker', typo: '--brokr' },
   { path: ['doctor'], flag: '--camera-timeout', typo: '--camera-timout' },
   { path: ['snapshot'], flag: '--detect', typo: '--detcet' },
+  { path: ['capacity'], flag: '--seconds', typo: '--secnds' },
   { path: ['fleet', 'render'], flag: '--site', typo: '--stie' },
   { path: ['fleet', 'validate'], flag: '--repo', typo: '--rpeo' },
   { path: ['fleet', 'push'], flag: '--wave-deadline', typo: '--wave-dedline' },
