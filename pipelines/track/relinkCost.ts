@@ -20,6 +20,8 @@ const height = (box: Box): number => box[3] - box[1];
  * position (bounded extrapolation) and its last observed one (OC-SORT's observation-centric
  * recovery: an object that stopped while hidden is where it was last seen, not where it was going).
  * Heights, not widths: a person's width changes with the stride and the angle, the height much less.
+ * A track whose predicted centre has left the frame is not re-linked: it walked out, and a
+ * detection coming in at that edge is someone else.
  */
 export function relinkCost(track: TrackState, box: Box, now: number, gates: RelinkGates): number {
   const trackHeight = height(track.box);
@@ -29,10 +31,14 @@ export function relinkCost(track: TrackState, box: Box, now: number, gates: Reli
   if (sizeRatio > gates.maxSizeRatio) return Number.POSITIVE_INFINITY;
   const scale = (trackHeight + boxHeight) / 2;
   const predicted = track.predictedBox(now, gates.maxExtrapolationMs);
+  // Predicted to have walked out of the frame: whoever comes in there next is someone else.
+  if (!inFrame(centreX(predicted)) || !inFrame(centreY(predicted))) return Number.POSITIVE_INFINITY;
   const distance = Math.min(centreDistance(predicted, box), centreDistance(track.box, box)) / scale;
   if (distance > gates.maxDistance) return Number.POSITIVE_INFINITY;
   return distance + Math.log(sizeRatio);
 }
+
+const inFrame = (v: number): boolean => v >= 0 && v <= 1;
 
 function centreDistance(a: Box, b: Box): number {
   return Math.hypot(centreX(a) - centreX(b), centreY(a) - centreY(b));

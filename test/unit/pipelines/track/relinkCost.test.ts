@@ -49,4 +49,14 @@ describe('relinkCost', () => {
     const muchTaller: Box = [0.17, 0.34, 0.22, 0.66];
     expect(relinkCost(walker(), muchTaller, 1400, gates)).toBe(Number.POSITIVE_INFINITY);
   });
+
+  it('refuses a track whose predicted centre has left the frame', () => {
+    // at the right edge, walking out: seen at x 0.9 and 0.93 (centres 0.925, 0.955), 1.5e-4 per ms
+    const leaving = new TrackState({ label: 'person', classId: 0, score: 0.9, box: box(0.9) }, 0, 0, undefined);
+    leaving.extend({ label: 'person', classId: 0, score: 0.9, box: box(0.93) }, 200, 30);
+    // 400 ms later the prediction is 0.955 + 0.06 = 1.015: out; someone entering where it was last seen is not it
+    expect(relinkCost(leaving, box(0.93), 600, gates)).toBe(Number.POSITIVE_INFINITY);
+    // 200 ms later the prediction is 0.985, still in the frame: the last sighting is 0 away
+    expect(relinkCost(leaving, box(0.93), 400, gates)).toBeCloseTo(0, 9);
+  });
 });
