@@ -62,9 +62,13 @@ if (values.regenerate || missing.length > 0) {
 
 function commitOf(): { commit: string; dirty: boolean } {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty =
-      execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'agent', 'pipelines'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'agent', 'pipelines'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() !== '';
     return { commit, dirty };
   } catch (error) {
     // Not a git checkout (a copied tree): the figures stand without a commit.
@@ -129,7 +133,7 @@ const totalEvents = Object.fromEntries(
         predicted,
         matched,
         precision: predicted === 0 ? (truth === 0 ? 1 : 0) : matched / predicted,
-        recall: truth === 0 ? (predicted === 0 ? 1 : 0) : matched / truth,
+        recall: truth === 0 ? 1 : matched / truth,
         meanAbsError: matched === 0 ? 0 : errorSum / matched,
       },
     ];

@@ -87,8 +87,9 @@ export interface MatchResult {
  * One-to-one matching of predicted to truth occurrences: a pair must have the same rule, kind,
  * direction (when the truth has one) and object (when the truth names one), and times within
  * `tolerance` seconds; among those, the closest in time pair first (ties: earlier truth, then
- * earlier prediction). Precision = matched / predicted, recall = matched / truth; both 1 when
- * there is nothing to find and nothing was found.
+ * earlier prediction). Precision = matched / predicted (1 when nothing was expected or found,
+ * 0 when something was expected and nothing found); recall = matched / truth (1 when nothing was
+ * expected: nothing was missed).
  */
 export function matchOccurrences(truth: readonly EventOccurrence[], predicted: readonly EventOccurrence[], tolerance: number): MatchResult {
   const candidates: { i: number; j: number; dt: number }[] = [];
@@ -119,7 +120,7 @@ export function matchOccurrences(truth: readonly EventOccurrence[], predicted: r
     predicted: predicted.length,
     matched,
     precision: predicted.length === 0 ? (truth.length === 0 ? 1 : 0) : matched / predicted.length,
-    recall: truth.length === 0 ? (predicted.length === 0 ? 1 : 0) : matched / truth.length,
+    recall: truth.length === 0 ? 1 : matched / truth.length,
     meanAbsError: matched === 0 ? 0 : errorSum / matched,
     pairs: pairs.sort((a, b) => a[0] - b[0]),
   };

@@ -19,7 +19,7 @@ export interface CutOptions {
 
 export const DEFAULT_CUT: CutOptions = { threshold: 28, margin: 6, minFill: 0.3 };
 
-/** One 3x3 binary morphology pass: erode keeps a pixel when all 9 are set, dilate when any is. */
+/** One 3x3 binary morphology pass: erode keeps a pixel when all its neighbours in the region are set, dilate when any is. */
 function morph(mask: Uint8Array, width: number, height: number, erode: boolean): Uint8Array {
   const out = new Uint8Array(mask.length);
   for (let y = 0; y < height; y++) {
@@ -30,7 +30,9 @@ function morph(mask: Uint8Array, width: number, height: number, erode: boolean):
         for (let dx = -1; dx <= 1; dx++) {
           const nx = x + dx;
           const ny = y + dy;
-          const set = nx >= 0 && ny >= 0 && nx < width && ny < height && mask[ny * width + nx] === 1;
+          // Beyond the region is unknown, not background: an object cut by the region's edge stays cut there.
+          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+          const set = mask[ny * width + nx] === 1;
           any ||= set;
           all &&= set;
         }

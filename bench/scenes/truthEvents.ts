@@ -140,5 +140,6 @@ export function crowdEvents(
     }
   }
   if (since !== undefined && end - since >= minDuration) events.push({ start: since + minDuration, end: undefined });
-  return events;
+  // What happens after the clip's end is not in the clip.
+  return events.filter((e) => e.start <= end).map((e) => (e.end !== undefined && e.end > end ? { start: e.start, end: undefined } : e));
 }
