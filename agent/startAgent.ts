@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import type { CameraConfig } from '../pipelines/config/siteConfig.js';
 import { v7 as uuidv7 } from 'uuid';
 import { sessionSettingsFor } from '../pipelines/config/inferenceSchema.js';
 import { toError } from '../pipelines/errors.js';
@@ -27,6 +29,7 @@ import { MIN_SCRUBBED_SECRET_CHARS, SecretScrubber } from './observe/SecretScrub
 import { createAgentMetrics, type AgentMetrics } from './observe/metrics.js';
 import { createAlertDelivery } from './outbox/createAlertDelivery.js';
 import type { MqttLink } from './mqtt/MqttLink.js';
+import { CapacityMonitor } from './capacity/CapacityMonitor.js';
 
 export interface StartAgentOptions {
   readonly loaded: LoadedSiteConfig;
@@ -67,8 +70,13 @@ export interface RunningAgent {
  * The composition root: the one place that builds the real I/O objects (ffmpeg children, ONNX
  * sessions, the MQTT connection, the HTTP endpoint) and hands each component its dependencies.
  */
+/** How often the capacity estimate is renewed: long enough for /proc's 10 ms ticks to add up. */
+const CAPACITY_INTERVAL_MS = 30_000;
+
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
   const { env, clock, logger, version } = options;
+  /** each camera's decoder as last created, for the capacity estimate (a restart of the camera replaces it) */
+  const decoders = new Map<string, { camera: CameraConfig; source: FfmpegFrameSource }>();
   const scrubber = options.scrubber ?? new SecretScrubber();
   const rememberSecrets = (next: LoadedSiteConfig): void => {
     const tooShort = scrubber.addAll(configSecrets(next.config));
@@ -126,8 +134,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     nextAlertSeq: () => delivery.nextSeq(),
     createFrameSource:
       options.createFrameSource ??
-      ((camera, model) =>
-        new FfmpegFrameSource({
+      ((camera, model) => {
+        const source = new FfmpegFrameSource({
           camera,
           sourceUrl: camera.source.url,
           ffmpegPath,
@@ -137,7 +145,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           logger,
           hwDecodeCapabilities,
           metrics,
-        })),
+        });
+        decoders.set(camera.id, { camera, source });
+        return source;
+      }),
     loadDetector: (name) =>
       openDetector({
         name,
@@ -185,6 +196,20 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   metrics.setModels(agent.loadedModels());
   await stats?.start();
   checkpoints?.start();
+  const capacity = new CapacityMonitor({
+    decoders: () =>
+      agent.loaded.config.cameras.flatMap((camera) => {
+        const decoder = camera.enabled ? decoders.get(camera.id) : undefined;
+        return decoder ? [{ cameraId: camera.id, fps: decoder.camera.analyticsFps, usage: decoder.source.decoderUsage() }] : [];
+      }),
+    processedFrames: async () => (await metrics.framesTotal.get()).values.reduce((sum, v) => sum + (v.labels['outcome'] === 'processed' ? v.value : 0), 0),
+    cores: availableParallelism(),
+    intervalMs: CAPACITY_INTERVAL_MS,
+    clock,
+    gauges: { loadRatio: metrics.capacityLoadRatio, limitCameras: metrics.capacityCameras },
+    logger: logger.child({ component: 'capacity' }),
+  });
+  capacity.start();
   const target: FleetTarget = {
     get loaded() {
       return agent.loaded;
@@ -227,6 +252,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      capacity.stop();
       await fleet?.stop();
       await fileReload.stop();
       await stats?.stop();

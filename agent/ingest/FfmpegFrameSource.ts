@@ -130,6 +130,12 @@ export class FfmpegFrameSource implements FrameSource {
     this.launch();
   }
 
+  /** The running decoder's pid and the frames delivered so far (every run): what agent/capacity/CapacityMonitor.ts samples. */
+  decoderUsage(): { pid: number; frames: number } | undefined {
+    const pid = this.run && !this.run.closed ? this.run.child?.pid : undefined;
+    return pid === undefined ? undefined : { pid, frames: this.seq };
+  }
+
   stop(): Promise<void> {
     this.stopped = true;
     this.stopping ??= this.shutdown();

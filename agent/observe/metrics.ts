@@ -73,6 +73,9 @@ export interface AgentMetrics {
   readonly outboxOldestAgeSeconds: Gauge;
   readonly outboxDroppedTotal: Counter<'reason'>;
   readonly auditWriteFailuresTotal: Counter<'reason'>;
+  /** agent/capacity/CapacityMonitor.ts: CPU the config asks for / cores */
+  readonly capacityLoadRatio: Gauge;
+  readonly capacityCameras: Gauge;
   /** moves `info` and `config_version` to the config now applied */
   setConfigVersion(version: number): void;
   /** moves `info` to the models now loaded (name and sha256 of each) */
@@ -190,6 +193,17 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     labelNames: ['reason'] as const,
     registers,
   });
+  // 0 until the first estimate, one interval after the first frames (CapacityMonitor).
+  const capacityLoadRatio = new Gauge({
+    name: name('capacity_load_ratio'),
+    help: 'CPU the running config asks for (decoders at their measured cost, analyticsFps x the measured cost of a frame) over the cores; above 1 the box cannot keep up; unit: ratio',
+    registers,
+  });
+  const capacityCameras = new Gauge({
+    name: name('capacity_cameras'),
+    help: "Cameras like the config's average one this box holds, from the same measurements; unit: cameras",
+    registers,
+  });
   const configVersion = new Gauge({
     name: name('config_version'),
     help: 'Version number of the site config in effect (0 before one is applied); unit: version number',
@@ -277,6 +291,8 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     outboxOldestAgeSeconds,
     outboxDroppedTotal,
     auditWriteFailuresTotal,
+    capacityLoadRatio,
+    capacityCameras,
     setConfigVersion,
     setModels,
   };

@@ -22,6 +22,7 @@ const ALERTS = [
   'C5UnverifiedConfigPushes',
   'C5InferenceSlow',
   'C5InferenceThreadRestarting',
+  'C5AgentOverCapacity',
 ];
 
 interface Rule {
@@ -53,7 +54,7 @@ async function testRulesWith(change: (rulesText: string) => string): Promise<{ c
 describe.skipIf(skipUnlessAvailable(existsSync(PROMTOOL)))('Prometheus alert rules (config/prometheus)', () => {
   it('pass `promtool check rules`', async () => {
     const result = await runPromtool(['check', 'rules', join(rulesDir, RULES)]);
-    expect(result.output).toContain('SUCCESS: 9 rules found');
+    expect(result.output).toContain('SUCCESS: 10 rules found');
     expect(result.code).toBe(0);
   });
 

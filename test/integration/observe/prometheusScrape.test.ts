@@ -145,7 +145,7 @@ describe.skipIf(skipUnlessAvailable(existsSync(PROMETHEUS_PATH)))('the agent und
       },
       15_000,
     );
-    expect(RULE_COUNT).toBe(9);
+    expect(RULE_COUNT).toBe(10);
     expect(data.filter((r) => r.health !== 'ok')).toEqual([]);
     const { alerts } = await until(
       'C5CameraDown pending',

@@ -79,6 +79,7 @@ describe('Grafana fleet overview (config/grafana/c5-fleet-overview.json)', () =>
       /worst outbox/i,
       /frame-to-alert latency across sites/i,
       /agents restart/i,
+      /agents over capacity/i,
     ]) {
       expect(
         titles.some((t) => wanted.test(t)),
@@ -106,6 +107,7 @@ describe('Grafana fleet overview (config/grafana/c5-fleet-overview.json)', () =>
     ['Worst outbox backlogs: oldest waiting alert, top 10', 'C5OutboxBacklog', 'bound'],
     ['Worst frame drop ratio: top 10 cameras', 'C5FramesDropping', 'bound'],
     ['Inference thread restarts (30 m): top 10', 'C5InferenceThreadRestarting', 'bound'],
+    ['Capacity load: top 10 sites', 'C5AgentOverCapacity', 'bound'],
   ] as const)('panel "%s" turns at the bound of rule %s', (title, alert, expected) => {
     if (alert === 'C5AgentDown') {
       expect(rules.find((r) => r.alert === alert)?.expr).toContain('up{job="c5-agent"} == 0');

@@ -25,6 +25,8 @@ describe('createAgentMetrics', () => {
       'c5_agent_outbox_messages',
       'c5_agent_outbox_oldest_age_seconds',
       'c5_agent_outbox_dropped_total',
+      'c5_agent_capacity_load_ratio',
+      'c5_agent_capacity_cameras',
       'process_cpu_seconds_total',
       'process_resident_memory_bytes',
     ]) {
