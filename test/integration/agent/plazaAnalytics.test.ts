@@ -245,8 +245,10 @@ describe('the plaza clip through the analytics policy', () => {
     };
     console.log('plaza figures', JSON.stringify(figures));
     expect(people.size).toBeGreaterThanOrEqual(15);
-    // re-entries and the odd id switch add some, but nowhere near a start per frame
-    expect(starts.length).toBeLessThanOrEqual(Math.ceil(people.size * 1.5));
+    // re-entries across the zone's edge (no cooldown here) and the odd id switch add some, but
+    // nowhere near a start per frame; with re-linking there are fewer ids, so re-entries weigh more
+    // (measured: 31 starts for 20 tracks, against 1154 person-frames in the zone)
+    expect(starts.length).toBeLessThanOrEqual(people.size * 2);
     expect(starts.length * 10).toBeLessThan(personFramesInZone);
     // every event that started ends, by leaving the zone or being lost (or is still open at the clip's end)
     expect(figures.zoneEnds).toBeLessThanOrEqual(starts.length);
