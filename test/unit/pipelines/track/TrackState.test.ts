@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { TrackState } from '../../../../pipelines/track/TrackState.js';
+import type { Box, Detection } from '../../../../pipelines/types.js';
+
+const at = (x: number, y = 0.4): Box => [x, y, x + 0.1, y + 0.2];
+const det = (x: number, label = 'person', score = 0.9, y = 0.4): Detection => ({ label, classId: label === 'person' ? 0 : 2, score, box: at(x, y) });
+
+/** Seen at x = 0.1, 0.12, 0.14 at 0 / 200 / 400 ms: moving right at 1e-4 per ms. */
+function movingRight(): TrackState {
+  const track = new TrackState(det(0.1), 0, 0, undefined);
+  track.extend(det(0.12), 200, 30);
+  track.extend(det(0.14), 400, 30);
+  return track;
+}
+
+describe('TrackState', () => {
+  it('measures its velocity between observed boxes, smoothing after the first step', () => {
+    const track = new TrackState(det(0.1), 0, 0, undefined);
+    track.extend(det(0.12), 200, 30);
+    expect(track.vx).toBeCloseTo(1e-4, 12);
+    // back 0.01 in 200 ms (-5e-5 per ms): half the old velocity plus half the new
+    track.extend(det(0.11), 400, 30);
+    expect(track.vx).toBeCloseTo(0.5 * 1e-4 + 0.5 * -5e-5, 12);
+    expect(track.vy).toBe(0);
+  });
+
+  it('takes the velocity of a whole gap from the two sightings around it', () => {
+    const track = movingRight();
+    // unseen for 1 s, found 0.06 further on: 6e-5 per ms over the gap, smoothed with 1e-4
+    track.extend(det(0.2), 1400, 30);
+    expect(track.vx).toBeCloseTo(0.5 * 1e-4 + 0.5 * 6e-5, 12);
+  });
+
+  it('predicts along the velocity, for at most maxMs', () => {
+    const track = movingRight();
+    expect(track.predictedBox(900)[0]).toBeCloseTo(0.14 + 1e-4 * 500, 12);
+    expect(track.predictedBox(5400, 1500)[0]).toBeCloseTo(0.14 + 1e-4 * 1500, 12);
+  });
+
+  it('scores direction 0 along the motion, 0.5 across it, 1 against it, and 0 without a direction', () => {
+    const track = movingRight();
+    expect(track.directionCost(at(0.16), 1e-6)).toBeCloseTo(0, 12);
+    expect(track.directionCost(at(0.14, 0.5), 1e-6)).toBeCloseTo(0.5, 12);
+    expect(track.directionCost(at(0.12), 1e-6)).toBeCloseTo(1, 12);
+    // slower than the minimum speed: no direction to keep
+    expect(track.directionCost(at(0.12), 1e-3)).toBe(0);
+    // two sightings are not enough to trust a direction
+    const young = new TrackState(det(0.1), 0, 0, undefined);
+    young.extend(det(0.12), 200, 30);
+    expect(young.directionCost(at(0.1), 1e-6)).toBe(0);
+  });
+
+  it('reports the label of most frames, its class id, and its group', () => {
+    const track = new TrackState(det(0.5, 'car', 0.6), 0, 3, 'vehicle');
+    track.extend({ label: 'truck', classId: 7, score: 0.9, box: at(0.5) }, 200, 30);
+    // one frame each: truck's 0.9 beats car's 0.6
+    expect(track.snapshot()).toMatchObject({ label: 'truck', classId: 7, group: 'vehicle' });
+    track.extend(det(0.5, 'car', 0.6), 400, 30);
+    expect(track.snapshot()).toMatchObject({ label: 'car', classId: 2, group: 'vehicle' });
+    expect('group' in new TrackState(det(0.1), 0, 0, undefined).snapshot()).toBe(false);
+  });
+
+  it('bounds its score and anchor history', () => {
+    const track = new TrackState(det(0.1, 'person', 0.1), 0, 0, undefined);
+    for (let i = 1; i <= 5; i++) track.extend(det(0.1, 'person', 0.1 + i / 10), i * 200, 3);
+    expect(track.snapshot().scores.map((s) => Math.round(s * 10))).toEqual([4, 5, 6]);
+    expect(track.snapshot().anchors).toHaveLength(3);
+  });
+});
