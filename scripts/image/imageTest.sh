@@ -107,7 +107,12 @@ test_arch() {
 
   local image="localhost/c5-agent:image-test-$arch" started=$SECONDS
   log "$arch: building $image"
+  # --format docker keeps the HEALTHCHECK (OCI drops it). --pull=never: the bases are local, and no
+  # registry answers here. The platform arguments by hand: Debian 12's buildah (1.28) does not set
+  # BUILDPLATFORM/BUILDARCH for FROM lines, and a stage's FROM --platform leaks into the next
+  # stages unless each names its own; the values are the ones BuildKit gives by itself.
   if ! timeout 3600 podman build --format docker --pull=never --platform "linux/$arch" \
+    --build-arg "BUILDPLATFORM=linux/$host" --build-arg "BUILDARCH=$host" --build-arg "TARGETPLATFORM=linux/$arch" \
     --build-arg "BASE_IMAGE=$(base_image_tag "$arch")" --build-arg "BUILD_BASE_IMAGE=$(base_image_tag "$host")" \
     "${secret_args[@]}" -f "$repo_root/Dockerfile.arm64" -t "$image" "$repo_root" >"$work/build-$arch.log" 2>&1; then
     tail -n 40 "$work/build-$arch.log" >&2
@@ -127,7 +132,7 @@ test_arch() {
   # The README's run flags; the shared model stands in for `models pull` (no internet here).
   containers+=("$name")
   started=$SECONDS
-  timeout 120 podman run -d --name "$name" --network host \
+  timeout 120 podman run -d --name "$name" --platform "linux/$arch" --network host \
     --read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m \
     --user 10001:10001 --cap-drop ALL --security-opt no-new-privileges --stop-timeout 15 \
     -e "C5_HEALTHCHECK_PORT=$port" -e C5_MODELS_DIR=/models \
@@ -162,9 +167,10 @@ test_arch() {
   detect_check "$arch" "$name"
 
   started=$SECONDS
-  timeout 30 podman kill --signal TERM "$name" >/dev/null
-  local code
-  code=$(timeout 10 podman wait "$name" 2>/dev/null) || code=''
+  local code=''
+  if timeout 30 podman kill --signal TERM "$name" >/dev/null; then
+    code=$(timeout 10 podman wait "$name" 2>/dev/null) || code=''
+  fi
   local stopped=$((SECONDS - started))
   if [ "$code" = 0 ]; then
     check "$arch" sigterm pass "exited 0 in $stopped s"

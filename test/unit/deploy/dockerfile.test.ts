@@ -76,8 +76,8 @@ describe('Dockerfile.arm64', () => {
   it('runs the arch-independent stages on the build platform and only the runtime on the target, from a BASE_IMAGE argument', () => {
     expect(built.map((s) => s.name)).toEqual(['target-node', 'deps', 'build', 'runtime']);
     for (const name of ['deps', 'build']) expect(built.find((s) => s.name === name)!.from).toBe(`--platform=$BUILDPLATFORM \${BUILD_BASE_IMAGE} AS ${name}`);
-    // no --platform: the target's, so `--platform linux/arm64` builds an arm64 runtime
-    expect(runtime.from).toBe('${BASE_IMAGE} AS runtime');
+    // the target's: `--platform linux/arm64` builds an arm64 runtime
+    expect(runtime.from).toBe('--platform=$TARGETPLATFORM ${BASE_IMAGE} AS runtime');
     expect(argDefault('BASE_IMAGE')).toBe('node:${NODE_VERSION}-bookworm-slim');
     expect(argDefault('BUILD_BASE_IMAGE')).toBe('${BASE_IMAGE}');
     const node = Number(argDefault('NODE_VERSION'));
