@@ -207,7 +207,9 @@ export class ByteTracker implements Tracker {
     for (const [t, d] of pairs) {
       matchedTracks.add(t);
       matchedDetections.add(d);
-      tracks[t]!.extend(detections[d]!, now, this.options.historyLength);
+      const detection = detections[d]!;
+      // Low-score boxes (a half-hidden object) extend the track but measure neither velocity nor size.
+      tracks[t]!.extend(detection, now, this.options.historyLength, detection.score >= this.options.highScore);
     }
     return {
       matched: tracks.filter((_, t) => matchedTracks.has(t)),

@@ -9,9 +9,12 @@ interface LabelVotes {
 }
 
 /**
- * One track's mutable state inside the tracker. Its velocity is measured between observed boxes
- * only (never from predictions), so a track picked up again after a gap gets the velocity of the
- * whole gap, as OC-SORT's observation-centric re-update does, instead of the drift of its coasting.
+ * One track's mutable state inside the tracker. Its velocity is measured between confident
+ * observed boxes only (never from predictions, nor from the low-score boxes of a half-hidden
+ * object, whose centre moves as the box is cut): a track picked up again after a gap gets the
+ * velocity of the whole gap, as OC-SORT's observation-centric re-update does, instead of the drift
+ * of its coasting. The last confident box is kept too: re-linking compares a reappearing object
+ * with it, not with the cut-off box the object was last seen as.
  */
 export class TrackState {
   /** 0 while tentative */
@@ -28,6 +31,10 @@ export class TrackState {
   /** box-centre velocity, normalised units per millisecond */
   vx = 0;
   vy = 0;
+  /** the last box from a confident detection, and when */
+  sureBox: Box;
+  sureSeen: number;
+  private sureHits = 1;
   /** the tracker's match key for its label or label group (LabelGroups.matchKey) */
   readonly matchKey: number;
   readonly group: string | undefined;
@@ -44,6 +51,8 @@ export class TrackState {
     this.matchKey = matchKey;
     this.group = group;
     this.majority = det.label;
+    this.sureBox = det.box;
+    this.sureSeen = now;
     this.vote(det);
   }
 
@@ -56,15 +65,21 @@ export class TrackState {
     return this.votes.get(this.majority)!.classId;
   }
 
-  extend(det: Detection, now: number, historyLength: number): void {
-    const dt = now - this.lastSeen;
-    if (dt > 0) {
-      const vx = (centreX(det.box) - centreX(this.box)) / dt;
-      const vy = (centreY(det.box) - centreY(this.box)) / dt;
+  /** `confident`: the detection is sure enough (first-stage score) to measure velocity and size by. */
+  extend(det: Detection, now: number, historyLength: number, confident = true): void {
+    const dt = now - this.sureSeen;
+    if (confident && dt > 0) {
+      const vx = (centreX(det.box) - centreX(this.sureBox)) / dt;
+      const vy = (centreY(det.box) - centreY(this.sureBox)) / dt;
       // The first step sets the velocity; later ones smooth it, as one noisy box should not fling the track.
-      const keep = this.hits > 1 ? 0.5 : 0;
+      const keep = this.sureHits > 1 ? 0.5 : 0;
       this.vx = keep * this.vx + (1 - keep) * vx;
       this.vy = keep * this.vy + (1 - keep) * vy;
+    }
+    if (confident) {
+      this.sureBox = det.box;
+      this.sureSeen = now;
+      this.sureHits += 1;
     }
     this.box = det.box;
     this.score = det.score;

@@ -31,6 +31,20 @@ describe('TrackState', () => {
     expect(track.vx).toBeCloseTo(0.5 * 1e-4 + 0.5 * 6e-5, 12);
   });
 
+  it('measures velocity from confident boxes only: a half-hidden low-score box moves the track but not its velocity', () => {
+    const track = movingRight();
+    // cut off at the bottom (behind someone): centre 0.1 higher, score under highScore
+    track.extend({ label: 'person', classId: 0, score: 0.2, box: [0.16, 0.4, 0.26, 0.5] }, 600, 30, false);
+    expect(track.vx).toBeCloseTo(1e-4, 12);
+    expect(track.vy).toBe(0);
+    expect(track.box).toEqual([0.16, 0.4, 0.26, 0.5]);
+    expect(track.sureBox).toEqual(at(0.14));
+    // the next confident box is measured against the last confident one: 0.04 in 400 ms
+    track.extend(det(0.18), 800, 30);
+    expect(track.vx).toBeCloseTo(1e-4, 12);
+    expect(track.vy).toBeCloseTo(0, 12);
+  });
+
   it('predicts along the velocity, for at most maxMs', () => {
     const track = movingRight();
     expect(track.predictedBox(900)[0]).toBeCloseTo(0.14 + 1e-4 * 500, 12);

@@ -59,4 +59,15 @@ describe('relinkCost', () => {
     // 200 ms later the prediction is 0.985, still in the frame: the last sighting is 0 away
     expect(relinkCost(leaving, box(0.93), 400, gates)).toBeCloseTo(0, 9);
   });
+
+  it("compares the size with the track's last confident box when its last box was a cut-off one", () => {
+    const track = walker();
+    // half hidden at 600 ms: a low-score box of half the height
+    track.extend({ label: 'person', classId: 0, score: 0.2, box: [0.13, 0.4, 0.18, 0.5] }, 600, 30, false);
+    // whole again at 1000 ms, box(0.15), centre (0.175, 0.5): twice the cut box's height (refused by
+    // that alone), as high as the last confident box(0.12), ratio 1. Nearest reference: that box's
+    // centre (0.145, 0.5), 0.03 away = 0.15 heights (the prediction from the cut box, centre
+    // (0.155 + 5e-5 x 400, 0.45), is 0.05 away)
+    expect(relinkCost(track, box(0.15), 1000, gates)).toBeCloseTo(0.15, 9);
+  });
 });
