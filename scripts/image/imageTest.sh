@@ -129,6 +129,16 @@ test_arch() {
   write_site_config "$config_dir" "$port"
   timeout 60 podman volume create "$state" >/dev/null
   volumes+=("$state")
+  # Emulated only: qemu-user 7.2 shows the host's x86 /proc/cpuinfo, which onnxruntime's CPU
+  # detection (cpuinfo) cannot parse on arm64 and crashes on (SIGSEGV as it loads). An arm64
+  # board's own file stands in; a real arm64 box needs nothing of the kind.
+  local emulation_args=()
+  if [ "$arch" != "$host" ]; then
+    for cpu in 0 1; do
+      printf 'processor\t: %s\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\nCPU part\t: 0xd0c\nCPU revision\t: 1\n\n' "$cpu"
+    done >"$work/cpuinfo-$arch"
+    emulation_args=(-v "$work/cpuinfo-$arch:/proc/cpuinfo:ro")
+  fi
   # The README's run flags; the shared model stands in for `models pull` (no internet here).
   containers+=("$name")
   started=$SECONDS
@@ -137,7 +147,7 @@ test_arch() {
     --user 10001:10001 --cap-drop ALL --security-opt no-new-privileges --stop-timeout 15 \
     -e "C5_HEALTHCHECK_PORT=$port" -e C5_MODELS_DIR=/models \
     -v "$state:/var/lib/c5-agent" -v "$config_dir:/etc/c5-agent:ro" \
-    -v "$model_dir:/models:ro" -v "$dog_jpg:/media/dog.jpg:ro" \
+    -v "$model_dir:/models:ro" -v "$dog_jpg:/media/dog.jpg:ro" "${emulation_args[@]}" \
     "$image" >/dev/null
 
   local deadline=$((SECONDS + 120)) answered=''
