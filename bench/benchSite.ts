@@ -2,8 +2,11 @@ import type { SiteConfigInput } from '../pipelines/config/siteConfig.js';
 
 export interface BenchSiteOptions {
   readonly cameras: number;
+  /** a file, or a stream URL (rtsp://) when `stream` is set */
   readonly clipPath: string;
-  /** true: each camera a live 1x source; false: the file as fast as ffmpeg decodes it */
+  /** true: clipPath is a network stream each camera opens (bench/benchStream.ts), not a file */
+  readonly stream?: boolean;
+  /** files: true, each camera a live 1x source; false, the file as fast as ffmpeg decodes it */
   readonly realtime: boolean;
   readonly analyticsFps: number;
   readonly motion: boolean;
@@ -16,14 +19,14 @@ export interface BenchSiteOptions {
 }
 
 /**
- * The site the bench runs: every camera is the plaza clip, looped, with rules that alert often
+ * The site the bench runs: every camera is the plaza clip (a looped file, or an RTSP stream of it), with rules that alert often
  * (people anywhere, in either half, crossing the middle), so latency has many samples. The outbox
  * is a real SQLite file (fsync per alert), as in production.
  */
 export function benchSite(options: BenchSiteOptions): SiteConfigInput {
   const camera = (index: number) => ({
     id: `cam-${String(index + 1).padStart(2, '0')}`,
-    source: { url: options.clipPath, loop: true, realtime: options.realtime },
+    source: options.stream === true ? { url: options.clipPath, transport: 'tcp' as const } : { url: options.clipPath, loop: true, realtime: options.realtime },
     analyticsFps: options.analyticsFps,
     motion: { enabled: options.motion },
     zones: [

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,8 @@ import { startLocalBroker } from './localBroker.js';
 import { measureOrtOnly } from './ortOnly.js';
 import { measureLatency, measurePipelineFps } from './pipelinePhases.js';
 import { runSessionSweep } from './sessionSweep.js';
+import { openBenchStream, type BenchStream, type BenchStreamKind } from './benchStream.js';
+import { measureStreamLimit, type StreamLimit } from './streamLimit.js';
 import { round } from './stats.js';
 import { formatTable } from './table.js';
 
@@ -23,11 +25,24 @@ import { formatTable } from './table.js';
  * `npm run bench`: ONNX Runtime alone against the whole agent on the shared model and clip, in
  * one run. Prints a table and writes bench/results.json. `--quick` shortens every window (for
  * trying the bench, not for figures); `--sweep` measures the session-option candidates instead.
+ * `--stream sd|1080p` serves the capacity phase's cameras from the RTSP test server (the shared
+ * clip as H.264, or as a 1080p main stream made at bench time); `--clip FILE` replaces the clip.
+ * Either way the run measures the box's own limit for that stream first (bench/streamLimit.ts).
  */
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    sweep: { type: 'boolean', default: false },
+    stream: { type: 'string', default: 'file' },
+    clip: { type: 'string' },
+  },
+});
+const STREAM_KINDS: readonly BenchStreamKind[] = ['file', 'sd', '1080p'];
+const streamKind = values.stream as BenchStreamKind;
+if (!STREAM_KINDS.includes(streamKind)) throw new Error(`--stream ${JSON.stringify(values.stream)}: expected one of ${STREAM_KINDS.join(', ')}`);
 const quick = values.quick ?? false;
-const window = quick ? { ort: 3, warmup: 3, fps: 5, latency: 8, trial: 6 } : { ort: 10, warmup: 5, fps: 15, latency: 30, trial: 20 };
+const window = quick ? { ort: 3, warmup: 3, fps: 5, latency: 8, trial: 6, limit: 3 } : { ort: 10, warmup: 5, fps: 15, latency: 30, trial: 20, limit: 10 };
 /** The whole run stays under ten minutes: capacity searches stop at this budget. */
 const BUDGET_MS = (quick ? 4 : 9.5) * 60_000;
 const CAMERA_FPS = 5;
@@ -35,7 +50,8 @@ const LATENCY_FPS = 10;
 
 const startedAt = Date.now();
 const say = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
-const setup = benchEnv();
+const baseSetup = benchEnv();
+const setup = values.clip === undefined ? baseSetup : { ...baseSetup, clipPath: values.clip };
 const logger = createRootLogger({ level: 'warn' });
 const ffmpegPath = resolveFfmpegPath({ env: setup.env, logger });
 const entry = getModelEntry(await loadModelRegistry(), 'yolox-nano');
@@ -80,6 +96,16 @@ try {
 }
 
 async function runMain(): Promise<void> {
+  const stream = await openBenchStream(streamKind, { ffmpegPath, clipPath: setup.clipPath });
+  say(`stream of the capacity phase: ${stream.description}`);
+  try {
+    await measureAll(stream);
+  } finally {
+    await stream.stop();
+  }
+}
+
+async function measureAll(stream: BenchStream): Promise<void> {
   // Other work on the machine moves every figure: ONNX Runtime alone is measured before and after
   // the pipeline runs, and the pipeline compared with their mean.
   const measureAlone = () => measureOrtOnly({ modelPath: model.path, entry, frames, sessionOptions: DEFAULT_SESSION_OPTIONS, seconds: window.ort / 2 });
@@ -113,24 +139,41 @@ async function runMain(): Promise<void> {
   const latency = await measureLatency(site, setup.env, LATENCY_FPS, window.warmup, window.latency);
   say(`    ${latency.alerts} alerts, p50 ${latency.p50} ms, p99 ${latency.p99} ms`);
 
-  // Every camera costs one inference per frame at most: the model's rate bounds the first guess.
-  const guess = Math.max(1, Math.floor((0.8 * ortOnly.fps) / CAMERA_FPS));
+  say(`4/5 the limit for this stream on this box: one camera's decoder, ${window.limit} s, and the model (as c5-agent capacity measures them)`);
+  const limit: StreamLimit = await measureStreamLimit({
+    stream,
+    ffmpegPath,
+    env: setup.env,
+    cameraFps: CAMERA_FPS,
+    cores: machine.cpus,
+    seconds: window.limit,
+    logger,
+  });
+  say(
+    `    decode ${limit.decodeCpuPerSecond} CPU-s per s, inference ${round(limit.inferenceCpuSeconds * 1000, 2)} ms CPU (${limit.inferenceWallMsP50} ms wall): limit ${limit.limitCameras} cameras at ${CAMERA_FPS} fps`,
+  );
+  // The limit is where capacity should be; the search starts there.
+  const guess = Math.min(64, Math.max(1, limit.limitCameras));
   const remaining = (): number => BUDGET_MS - (Date.now() - startedAt);
   const report = (result: TrialResult): void =>
     say(
       `    ${result.cameras} cameras, gating ${result.motion ? 'on' : 'off'}: ${result.pass ? 'pass' : `fail (${result.why.join('; ')})`}; dropped ${(result.dropRatio * 100).toFixed(2)} %, ${(result.withinLatency * 100).toFixed(1)} % within 250 ms, inference ${result.inferenceMs} ms a frame, agent peak RSS ${result.agentPeakRssMb} MB${result.firstAttempt ? ' (second run)' : ''}`,
     );
+  const streamTrialOptions = (windowSeconds: number): TrialOptions => {
+    const options = trialOptions(windowSeconds);
+    return { ...options, site: { ...options.site, clipPath: stream.url, stream: !stream.isFile } };
+  };
   const trialSeconds = window.warmup + window.trial + 10;
   const trial = (cameras: number, motion: boolean): Promise<TrialResult> =>
     runTrialWithRetry(
-      () => runTrial(cameras, motion, trialOptions(window.trial)),
+      () => runTrial(cameras, motion, streamTrialOptions(window.trial)),
       (first) => nearMiss(first) && remaining() > 2 * trialSeconds * 1000,
       (first) => {
         report(first);
         say('      a near miss: run once more (other work on the machine only slows a run down; the better of two decides)');
       },
     );
-  say(`4/5 capacity at ${CAMERA_FPS} fps per camera, gating off (first guess ${guess})`);
+  say(`5/5 capacity at ${CAMERA_FPS} fps per camera, gating off (first guess: the limit, ${guess})`);
   const capacityOff = await searchCapacity({
     start: guess,
     max: 64,
@@ -138,7 +181,7 @@ async function runMain(): Promise<void> {
     trial: (n) => trial(n, false),
     onTrial: report,
   });
-  say(`4/5 capacity, gating on`);
+  say(`5/5 capacity, gating on`);
   const capacityOn = await searchCapacity({
     start: Math.max(1, capacityOff.capacity),
     max: 64,
@@ -154,6 +197,9 @@ async function runMain(): Promise<void> {
   const decodersOff = atCapacity(capacityOff)?.decodersRssMb ?? Number.NaN;
   const decodersOn = atCapacity(capacityOn)?.decodersRssMb ?? Number.NaN;
   const skippedOn = `${round((atCapacity(capacityOn)?.skippedMotionRatio ?? Number.NaN) * 100, 1)} %`;
+  const capacityRatio = limit.limitCameras > 0 ? round(capacityOff.capacity / limit.limitCameras, 3) : Number.NaN;
+  // how far c5-agent capacity's prediction (the limit) is from what the box held
+  const plannerError = capacityOff.capacity > 0 ? (limit.limitCameras - capacityOff.capacity) / capacityOff.capacity : Number.NaN;
   const describeCapacity = (result: CapacityResult): string =>
     `${result.capacity}${result.exact ? '' : ` (search cut short; first failure ${result.firstFailure ?? 'none'})`}`;
 
@@ -164,6 +210,7 @@ async function runMain(): Promise<void> {
     machine: { ...machine, loadavgAtEnd: loadavg().map((v) => round(v, 2)) },
     model: { name: 'yolox-nano', sha256: model.sha256, path: model.path },
     clip: setup.clipPath,
+    stream: { kind: stream.label, description: stream.description },
     broker: broker.name,
     sessionOptions: DEFAULT_SESSION_OPTIONS,
     ort_only_fps: ortOnly.fps,
@@ -183,6 +230,9 @@ async function runMain(): Promise<void> {
       motion_off: capacityOff,
       motion_on: capacityOn,
     },
+    limit,
+    limit_cameras: limit.limitCameras,
+    capacity_ratio: capacityRatio,
     peak_rss_mb: { motion_off: rssOff, motion_on: rssOn },
     decoders_rss_mb: { motion_off: decodersOff, motion_on: decodersOn },
     targets: {
@@ -190,10 +240,31 @@ async function runMain(): Promise<void> {
       latency_p99: { target: `< ${round(2 * ortOnly.inferenceMs.p50)} ms (2x one inference)`, met: latency.p99 < 2 * ortOnly.inferenceMs.p50 },
       capacity_with_gating: { target: '>= 12 cameras', met: capacityOn.capacity >= 12 },
       rss: { target: '< 400 MB', met: Math.max(rssOff || 0, rssOn || 0) < 400 },
+      capacity_ratio: { target: '>= 0.9 (gating off)', met: capacityRatio >= 0.9 },
+      planner: { target: 'limit within 15 % of capacity', met: Math.abs(plannerError) <= 0.15 },
     },
   };
   const out = join(setup.root, 'bench', 'results.json');
-  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  // One run measures one stream; the per-stream summary of earlier runs stays beside it.
+  const earlier = await readFile(out, 'utf8').then(
+    (text) => (JSON.parse(text) as { streams?: Record<string, unknown> }).streams ?? {},
+    () => ({}),
+  );
+  const streams = {
+    ...earlier,
+    [stream.label]: {
+      measuredAt: results.measuredAt,
+      description: stream.description,
+      limit_cameras: limit.limitCameras,
+      capacity_motion_off: capacityOff.capacity,
+      capacity_ratio: capacityRatio,
+      decode_cpu_per_s: limit.decodeCpuPerSecond,
+      inference_cpu_ms: round(limit.inferenceCpuSeconds * 1000, 2),
+      peak_rss_mb: rssOff,
+      decoders_rss_mb_per_camera: round(decodersOff / Math.max(1, capacityOff.capacity), 1),
+    },
+  };
+  await writeFile(out, `${JSON.stringify({ ...results, streams }, null, 2)}\n`);
 
   const yes = (met: boolean): string => (met ? 'met' : 'NOT met');
   process.stdout.write(
@@ -212,7 +283,15 @@ async function runMain(): Promise<void> {
         `${latency.p50} / ${latency.p95} / ${latency.p99} (${latency.alerts} alerts)`,
         `p99 ${results.targets.latency_p99.target} (${yes(results.targets.latency_p99.met)})`,
       ],
+      [`stream of the capacity phase`, stream.description, ''],
+      [
+        `limit = cores / (decode + ${CAMERA_FPS} x inference), CPU-s`,
+        `${limit.limitCameras} = ${machine.cpus} / (${limit.decodeCpuPerSecond} + ${CAMERA_FPS} x ${round(limit.inferenceCpuSeconds, 4)})`,
+        '',
+      ],
       [`capacity, ${CAMERA_FPS} fps cameras, gating off`, describeCapacity(capacityOff), ''],
+      ['capacity_ratio = capacity / limit, gating off', String(capacityRatio), `>= 0.9 (${yes(results.targets.capacity_ratio.met)})`],
+      ['planner (limit) against capacity', `${round(plannerError * 100, 1)} %`, `within 15 % (${yes(results.targets.planner.met)})`],
       [`capacity, ${CAMERA_FPS} fps cameras, gating on`, describeCapacity(capacityOn), `>= 12 (${yes(results.targets.capacity_with_gating.met)})`],
       ['agent peak RSS at capacity, off / on (MB)', `${rssOff} / ${rssOn}`, `< 400 (${yes(results.targets.rss.met)})`],
       ['ffmpeg decoders RSS at capacity, off / on (MB, all cameras)', `${decodersOff} / ${decodersOn}`, ''],

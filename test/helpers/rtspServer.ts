@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from './freePort.js';
 import { stopChild } from './stopChild.js';
-import { h264ClipPath } from './media.js';
 import { repoRoot } from './paths.js';
 
 export interface RtspServer {
@@ -28,7 +27,8 @@ const SCRIPT = join(repoRoot, 'test', 'helpers', 'rtsp_server.py');
 /** Starts the GStreamer RTSP server (test/helpers/rtsp_server.py) and waits until it listens. */
 export async function startRtspServer(options: RtspServerOptions = {}): Promise<RtspServer> {
   const port = options.port ?? (await freePort());
-  const file = options.file ?? h264ClipPath();
+  // media.ts reads vitest's provided context: imported only when needed, so the bench can use this helper outside vitest
+  const file = options.file ?? (await import('./media.js')).h264ClipPath();
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
   // stdin stays a pipe: the server exits when it closes, so a killed test run leaves no server.
   const child = spawn(PYTHON, [SCRIPT, String(port), file], { stdio: ['pipe', 'pipe', 'pipe'] });
