@@ -92,9 +92,12 @@ beforeAll(async () => {
   const targets = [...agents.map((a) => new URL(a.metricsUrl).host), deadTarget];
   prometheus = await startPrometheus({ targets, bearerToken: TOKEN, ruleFiles: [RULES] });
   await until('published alerts', hasSeries('c5_agent_alerts_total{outcome="published"} > 0'), 60_000);
+  // The latency panels read a 1-minute rate: an alert acknowledged in the last minute, not only at the start
+  // (with re-linking a camera can go a while without a new event).
+  await until('an alert acknowledged within the last minute', hasSeries('rate(c5_agent_frame_to_alert_seconds_count[1m]) > 0'), 90_000);
   await until('a restart of the junk camera', hasSeries('c5_agent_camera_restarts_total{camera="junk"}'), 20_000);
   await until('five scrapes of every agent', hasSeries(`count(count_over_time(up{job="c5-agent"}[1m]) >= 5) == ${targets.length}`), 20_000);
-}, 120_000);
+}, 210_000);
 
 afterAll(async () => {
   await prometheus?.stop();

@@ -89,9 +89,12 @@ cameras:
   prometheus = await startPrometheus({ targets: [new URL(running.metricsUrl).host], bearerToken: TOKEN, ruleFiles: [RULES] });
   // Enough history for every rate() window: alerts acknowledged, a restart counted, several scrapes.
   await until('published alerts', hasSeries('c5_agent_alerts_total{outcome="published"} > 0'), 40_000);
+  // The latency panels read a 1-minute rate: an alert acknowledged in the last minute, not only at the start
+  // (with re-linking a camera can go a while without a new event).
+  await until('an alert acknowledged within the last minute', hasSeries('rate(c5_agent_frame_to_alert_seconds_count[1m]) > 0'), 90_000);
   await until('a restart of the junk camera', hasSeries('c5_agent_camera_restarts_total{camera="junk"}'), 20_000);
   await until('five scrapes', hasSeries('count_over_time(up{job="c5-agent"}[1m]) >= 5'), 20_000);
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await prometheus?.stop();
