@@ -1,5 +1,6 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { CameraConfig } from '../../pipelines/config/siteConfig.js';
+import { childClosed } from '../ingest/childClosed.js';
 import { buildFfmpegArgs, ioTimeoutMs, isNetworkInput } from '../ingest/ffmpegArgs.js';
 import { classifyExit, LineSplitter, type Failure } from '../ingest/ffmpegStderr.js';
 import { FrameCutter } from '../ingest/FrameCutter.js';
@@ -114,13 +115,8 @@ export async function probeDecodeCost(options: DecodeProbeOptions): Promise<Deco
   });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => splitter.push(text, onLine));
-  let spawnError: Error | undefined;
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('error', (error) => {
-      spawnError = error;
-    });
-    child.on('close', (code, signal) => resolve({ code, signal }));
-  });
+  const exit = await childClosed(child);
+  const { spawnError } = exit;
   clearTimeout(timer);
   splitter.flush(onLine);
 

@@ -6,6 +6,7 @@ import { toError } from '../../pipelines/errors.js';
 import type { Frame, Letterbox } from '../../pipelines/types.js';
 import { systemClock } from '../clock.js';
 import { readBoundedFile } from '../config/readBoundedFile.js';
+import { childClosed } from '../ingest/childClosed.js';
 import { buildFfmpegInputArgs, ioTimeoutMs, isNetworkInput, letterboxFilter, parseInputVideoSize } from '../ingest/ffmpegArgs.js';
 import { classifyExit, FfmpegStderrLog, LineSplitter, stderrLevel, type Failure } from '../ingest/ffmpegStderr.js';
 import { FrameCutter } from '../ingest/FrameCutter.js';
@@ -109,7 +110,6 @@ export async function grabFrame(options: GrabFrameOptions): Promise<GrabResult> 
 
   const startedAt = Date.now();
   const child = spawn(options.ffmpegPath, args, { stdio: ['ignore', analysis ? 'pipe' : 'ignore', 'pipe'], windowsHide: true });
-  let spawnError: Error | undefined;
   let timedOut = false;
   let analysisError: Error | undefined;
   const timer = setTimeout(() => {
@@ -162,12 +162,8 @@ export async function grabFrame(options: GrabFrameOptions): Promise<GrabResult> 
   }
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => splitter.push(text, onLine));
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('error', (error) => {
-      spawnError = error;
-    });
-    child.on('close', (code, signal) => resolve({ code, signal }));
-  });
+  const exit = await childClosed(child);
+  const { spawnError } = exit;
   clearTimeout(timer);
   splitter.flush(onLine);
   pump();
