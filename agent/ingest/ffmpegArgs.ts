@@ -76,7 +76,9 @@ export function buildFfmpegInputArgs(options: Omit<FfmpegArgsOptions, 'inputWidt
   const source = camera.source;
   // info level is needed: the "Input #0 ... Stream #0:0: Video: ... WxH" dump is how the source
   // size (and so the letterbox) is learnt. -nostats drops the progress line spam.
-  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
+  // One filter-graph thread: the graph (fps, a downscale, a pad) is small, and ffmpeg's default of
+  // one thread per core only adds threads competing with the decoders and inference.
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-filter_threads', '1'];
   const timeoutUs = String(ioTimeoutMs(camera.stallTimeoutSeconds) * 1000);
   switch (inputKind(sourceUrl)) {
     case 'rtsp':
@@ -93,6 +95,8 @@ export function buildFfmpegInputArgs(options: Omit<FfmpegArgsOptions, 'inputWidt
       break;
   }
   if (options.hwDecode) args.push(...options.hwDecode.inputArgs);
+  // 0: ffmpeg's own choice, which is what leaving the option out gives
+  if (source.decodeThreads > 0) args.push('-threads', String(source.decodeThreads));
   args.push('-i', ffmpegInput(sourceUrl));
   return args;
 }

@@ -9,7 +9,16 @@ function camera(source: Partial<Source> = {}, extra: { analyticsFps?: number; st
   return {
     analyticsFps: extra.analyticsFps ?? 5,
     stallTimeoutSeconds: extra.stallTimeoutSeconds ?? 20,
-    source: { url: 'unused', transport: 'tcp' as const, loop: false, realtime: true, hwDecode: 'none' as const, codec: 'h264' as const, ...source },
+    source: {
+      url: 'unused',
+      transport: 'tcp' as const,
+      loop: false,
+      realtime: true,
+      hwDecode: 'none' as const,
+      codec: 'h264' as const,
+      decodeThreads: 1,
+      ...source,
+    },
   };
 }
 
@@ -38,6 +47,17 @@ describe('buildFfmpegArgs', () => {
     expect(args.at(-1)).toBe('pipe:1');
     expect(args).not.toContain('-re');
     expect(args).not.toContain('-stream_loop');
+  });
+
+  it('decodes on one thread with one filter thread unless the camera asks for more', () => {
+    const one = buildFfmpegArgs({ camera: camera(), sourceUrl: 'rtsp://cam/x', inputWidth: 416, inputHeight: 416 });
+    expect(valueAfter(one, '-threads')).toBe('1');
+    // a decoder option only applies when it comes before the input it is for
+    expect(one.indexOf('-threads')).toBeLessThan(one.indexOf('-i'));
+    expect(valueAfter(one, '-filter_threads')).toBe('1');
+    expect(valueAfter(buildFfmpegArgs({ camera: camera({ decodeThreads: 4 }), sourceUrl: 'a.mp4', inputWidth: 8, inputHeight: 8 }), '-threads')).toBe('4');
+    // 0 is ffmpeg's own choice: the option is left out, not passed as "0" (which means auto too, but says nothing)
+    expect(buildFfmpegArgs({ camera: camera({ decodeThreads: 0 }), sourceUrl: 'a.mp4', inputWidth: 8, inputHeight: 8 })).not.toContain('-threads');
   });
 
   it('treats rtsps like rtsp and defaults to tcp transport', () => {

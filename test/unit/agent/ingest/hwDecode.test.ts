@@ -47,6 +47,7 @@ describe('hardware decoding presets expand to ffmpeg arguments', () => {
 
   it('vaapi opens the render node, keeps frames on the GPU through fps, then downloads them as NV12', () => {
     const args = argsWith('vaapi', 'hevc');
+    // the hardware options, then the camera's decoder threads, then the input
     expect(args.slice(args.indexOf('-hwaccel'), args.indexOf('-i'))).toEqual([
       '-hwaccel',
       'vaapi',
@@ -54,6 +55,8 @@ describe('hardware decoding presets expand to ffmpeg arguments', () => {
       '/dev/dri/renderD128',
       '-hwaccel_output_format',
       'vaapi',
+      '-threads',
+      '1',
     ]);
     expect(args).not.toContain('-c:v');
     expect(valueAfter(args, '-vf')).toBe(DOWNLOAD_FILTER);
@@ -62,7 +65,7 @@ describe('hardware decoding presets expand to ffmpeg arguments', () => {
   it('cuda uses the cuda hwaccel with the same download, whatever the codec', () => {
     for (const codec of ['h264', 'hevc'] as const) {
       const args = argsWith('cuda', codec);
-      expect(args.slice(args.indexOf('-hwaccel'), args.indexOf('-i'))).toEqual(['-hwaccel', 'cuda', '-hwaccel_output_format', 'cuda']);
+      expect(args.slice(args.indexOf('-hwaccel'), args.indexOf('-i'))).toEqual(['-hwaccel', 'cuda', '-hwaccel_output_format', 'cuda', '-threads', '1']);
       expect(valueAfter(args, '-vf')).toBe(DOWNLOAD_FILTER);
     }
   });

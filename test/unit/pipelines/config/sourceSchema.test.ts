@@ -14,6 +14,22 @@ describe('camera source: hardware decoding', () => {
     expect(HW_DECODE_PRESETS).toEqual(['none', 'auto', 'rpi', 'jetson', 'rockchip', 'vaapi', 'cuda']);
   });
 
+  it('decodes on one thread by default; 0 (ffmpeg chooses) to 16 are accepted, others named', () => {
+    expect(sourceSchema.parse({ url: 'x' }).decodeThreads).toBe(1);
+    expect(sourceSchema.parse({ url: 'x', decodeThreads: 0 }).decodeThreads).toBe(0);
+    expect(sourceSchema.parse({ url: 'x', decodeThreads: 16 }).decodeThreads).toBe(16);
+    for (const decodeThreads of [-1, 17, 1.5, '2']) {
+      const result = parseSiteConfig({
+        version: 1,
+        site: { id: 's' },
+        mqtt: { urls: ['mqtt://127.0.0.1:1883'] },
+        cameras: [{ id: 'c', source: { url: 'x', decodeThreads } }],
+      });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.errors.join('\n')).toMatch(/cameras\[0\]\.source\.decodeThreads/);
+    }
+  });
+
   it('names the field and the value of an unknown preset or codec', () => {
     const result = parseSiteConfig({
       version: 1,
