@@ -38,6 +38,7 @@ export interface TrialResult {
   readonly firstAttempt?: TrialResult;
   readonly agentPeakRssMb: number;
   readonly decodersRssMb: number;
+  readonly decodersPssMb: number;
 }
 
 export interface TrialOptions {
@@ -110,6 +111,7 @@ export async function runTrial(cameras: number, motion: boolean, options: TrialO
       ),
       agentPeakRssMb: round(memory.peakRssMb),
       decodersRssMb: round(await agent.decodersRssMb()),
+      decodersPssMb: round(await agent.decodersPssMb()),
     };
   } finally {
     await agent.stop();

@@ -13,15 +13,27 @@ export interface ChildAgent {
   scrape(): Promise<Sample[]>;
   /** resident memory now and at its peak (VmHWM), MB, of the agent process */
   memory(): Promise<{ rssMb: number; peakRssMb: number }>;
-  /** resident memory of the agent's ffmpeg children, MB */
+  /** resident memory of the agent's ffmpeg children, MB (each counts the shared libraries whole) */
   decodersRssMb(): Promise<number>;
+  /**
+   * proportional memory (PSS) of the agent's ffmpeg children, MB: each shared page divided among
+   * the processes that map it, so the sum is what the decoders together take from the box
+   */
+  decodersPssMb(): Promise<number>;
   stop(): Promise<void>;
 }
 
-async function statusKb(pid: number, field: string): Promise<number> {
-  const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+async function statusKb(pid: number, field: string, file: 'status' | 'smaps_rollup' = 'status'): Promise<number> {
+  const text = await readFile(`/proc/${pid}/${file}`, 'utf8').catch(() => '');
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
   return match ? Number(match[1]) : Number.NaN;
+}
+
+/** One memory field summed over a process's children (the agent's ffmpeg decoders), MB. */
+async function childrenKb(pid: number, field: string, file: 'status' | 'smaps_rollup'): Promise<number> {
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
+  const kb = await Promise.all(children.map((id) => statusKb(Number(id), field, file)));
+  return kb.filter((value) => Number.isFinite(value)).reduce((sum, value) => sum + value, 0) / 1024;
 }
 
 /**
@@ -75,11 +87,8 @@ export async function startChildAgent(site: Omit<BenchSiteOptions, 'stateDir' | 
     pid,
     scrape,
     memory: async () => ({ rssMb: (await statusKb(pid, 'VmRSS')) / 1024, peakRssMb: (await statusKb(pid, 'VmHWM')) / 1024 }),
-    decodersRssMb: async () => {
-      const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
-      const rss = await Promise.all(children.map((id) => statusKb(Number(id), 'VmRSS')));
-      return rss.filter((kb) => Number.isFinite(kb)).reduce((sum, kb) => sum + kb, 0) / 1024;
-    },
+    decodersRssMb: () => childrenKb(pid, 'VmRSS', 'status'),
+    decodersPssMb: () => childrenKb(pid, 'Pss', 'smaps_rollup'),
     stop,
   };
 }
