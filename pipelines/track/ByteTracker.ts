@@ -89,7 +89,8 @@ interface Association {
  *    live or coasting, by IoU with the tracks' predicted boxes plus a velocity-direction term
  *    (minimum-cost assignment; labels of one label group match each other, as one van is car on
  *    one frame and truck on the next); the direction term keeps two people whose paths cross on
- *    their own tracks;
+ *    their own tracks; a detection that a track left unmatched could also have taken is two objects
+ *    seen as one (one hides the other) and moves neither the track it goes to nor its velocity;
  * 2. low-score detections (from `lowScore`, including those under the camera's `minScore`) are
  *    matched to the tracks still unmatched that were seen last frame: an occluded or blurred object
  *    stays on its track instead of being dropped;
@@ -134,7 +135,7 @@ export class ByteTracker implements Tracker {
     const live = this.confirmed.filter((track) => track.misses <= maxMisses);
     const lost = this.confirmed.filter((track) => track.misses > maxMisses);
 
-    const first = this.associateByIou(live, high, matchIou, directionWeight, now);
+    const first = this.associateByIou(live, high, matchIou, directionWeight, now, true);
     const second = this.associateByIou(
       first.unmatchedTracks.filter((track) => track.misses === 0),
       low,
@@ -176,7 +177,14 @@ export class ByteTracker implements Tracker {
    * Minimum-cost matching on 1 - IoU between predicted track boxes and detections of the same label
    * or label group, plus `directionWeight` times the direction cost; pairs under `minIou` are refused.
    */
-  private associateByIou(tracks: readonly TrackState[], detections: readonly Detection[], minIou: number, directionWeight: number, now: number): Association {
+  private associateByIou(
+    tracks: readonly TrackState[],
+    detections: readonly Detection[],
+    minIou: number,
+    directionWeight: number,
+    now: number,
+    flagMerged = false,
+  ): Association {
     const keys = detections.map((det) => this.groups.matchKey(det.label));
     const cost = tracks.map((track) => {
       const predicted = this.options.predict ? track.predictedBox(now) : track.box;
@@ -187,7 +195,7 @@ export class ByteTracker implements Tracker {
         return 1 - overlap + (directionWeight > 0 ? directionWeight * track.directionCost(det.box, MIN_DIRECTION_SPEED) : 0);
       });
     });
-    return this.apply(tracks, detections, cost, 1 - minIou + directionWeight, now);
+    return this.apply(tracks, detections, cost, 1 - minIou + directionWeight, now, flagMerged);
   }
 
   /** Tracks that had already missed frames against the confident detections nothing else took (see relinkCost). */
@@ -200,16 +208,34 @@ export class ByteTracker implements Tracker {
     return this.apply(tracks, detections, cost, this.relinkGates.maxDistance + Math.log(this.relinkGates.maxSizeRatio), now);
   }
 
-  private apply(tracks: readonly TrackState[], detections: readonly Detection[], cost: number[][], maxCost: number, now: number): Association {
+  /**
+   * `flagMerged`: a detection that a track left unmatched here could also have taken (its cost is
+   * finite) is two objects seen as one, one hiding the other: it extends the track it went to but,
+   * like a low-score box, measures neither its velocity nor its last confident box (OC-SORT's
+   * principle, Cao et al. 2023: a track is measured by observations that are its own). Otherwise a standing
+   * person whom a walker passes in front of takes on the walker's boxes, moves with them, and
+   * takes the walker when the two come apart.
+   */
+  private apply(
+    tracks: readonly TrackState[],
+    detections: readonly Detection[],
+    cost: number[][],
+    maxCost: number,
+    now: number,
+    flagMerged = false,
+  ): Association {
     const pairs = linearAssignment(cost, maxCost);
     const matchedTracks = new Set<number>();
     const matchedDetections = new Set<number>();
     for (const [t, d] of pairs) {
       matchedTracks.add(t);
       matchedDetections.add(d);
+    }
+    for (const [t, d] of pairs) {
       const detection = detections[d]!;
+      const merged = flagMerged && tracks.some((_, other) => !matchedTracks.has(other) && Number.isFinite(cost[other]![d]!));
       // Low-score boxes (a half-hidden object) extend the track but measure neither velocity nor size.
-      tracks[t]!.extend(detection, now, this.options.historyLength, detection.score >= this.options.highScore);
+      tracks[t]!.extend(detection, now, this.options.historyLength, detection.score >= this.options.highScore && !merged);
     }
     return {
       matched: tracks.filter((_, t) => matchedTracks.has(t)),
