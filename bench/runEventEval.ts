@@ -17,6 +17,7 @@ import {
   type SceneEvaluation,
 } from './eval/evaluateScene.js';
 import { sumTrackingMetrics } from './eval/trackingMetrics.js';
+import { switchesPerTenCrossings } from './eval/truthCrossings.js';
 import { buildScenes, type SceneTruth } from './scenes/buildScenes.js';
 import { SCENES } from './scenes/sceneScripts.js';
 import { formatTable } from './table.js';
@@ -140,13 +141,33 @@ const totalEvents = Object.fromEntries(
   }),
 ) as Record<(typeof RULE_TYPES_EVALUATED)[number], SceneEvaluation['events'][(typeof RULE_TYPES_EVALUATED)[number]]>;
 const duplicates = evaluations.reduce((s, e) => s + e.duplicates, 0);
+const crossings = evaluations.reduce((s, e) => s + e.crossings, 0);
+const perTen = (v: number | null): string => (v === null ? '-' : v.toFixed(1));
 
-const header = ['scene', 'IDF1', 'MOTA', 'IDsw', 'FP', 'FN', 'ids gt/trk', 'line P/R', 'zone P/R', 'loiter P/R', 'crowd P/R', 'vehicle P/R', 'dup'];
-const row = (name: string, t: typeof total, events: SceneEvaluation['events'], dup: number): string[] => [
+const header = [
+  'scene',
+  'IDF1',
+  'MOTA',
+  'IDsw',
+  'crossings',
+  'IDsw/10 cr',
+  'FP',
+  'FN',
+  'ids gt/trk',
+  'line P/R',
+  'zone P/R',
+  'loiter P/R',
+  'crowd P/R',
+  'vehicle P/R',
+  'dup',
+];
+const row = (name: string, t: typeof total, events: SceneEvaluation['events'], dup: number, crossed: number): string[] => [
   name,
   f2(t.idf1),
   f2(t.mota),
   String(t.idSwitches),
+  String(crossed),
+  perTen(switchesPerTenCrossings(t.idSwitches, crossed)),
   String(t.falsePositives),
   String(t.misses),
   `${t.truthIds}/${t.trackIds}`,
@@ -154,7 +175,7 @@ const row = (name: string, t: typeof total, events: SceneEvaluation['events'], d
   String(dup),
 ];
 process.stdout.write(
-  `${formatTable([header, ...evaluations.map((e) => row(e.scene, e.tracking, e.events, e.duplicates)), row('total', total, totalEvents, duplicates)])}\n\n`,
+  `${formatTable([header, ...evaluations.map((e) => row(e.scene, e.tracking, e.events, e.duplicates, e.crossings)), row('total', total, totalEvents, duplicates, crossings)])}\n\n`,
 );
 process.stdout.write(
   `${formatTable([
@@ -171,7 +192,8 @@ if (shared)
   );
 const { commit, dirty } = commitOf();
 process.stdout.write(
-  `\ncommit ${commit}${dirty ? ' (agent/ or pipelines/ modified)' : ''}; tracks and truth matched at IoU >= ${MATCH_IOU}, truth boxes visible >= ${MIN_VISIBILITY}\n`,
+  `\ncommit ${commit}${dirty ? ' (agent/ or pipelines/ modified)' : ''}; tracks and truth matched at IoU >= ${MATCH_IOU}, truth boxes visible >= ${MIN_VISIBILITY}; ` +
+    `a crossing: two people's truth boxes overlapping, both at least ${MIN_VISIBILITY} visible on one of its frames, once per pair per overlap\n`,
 );
 
 writeFileSync(
@@ -183,7 +205,7 @@ writeFileSync(
       matchIou: MATCH_IOU,
       minVisibility: MIN_VISIBILITY,
       toleranceSeconds: TOLERANCE_SECONDS,
-      total: { tracking: total, events: totalEvents, duplicates },
+      total: { tracking: total, crossings, idSwitchesPerTenCrossings: switchesPerTenCrossings(total.idSwitches, crossings), events: totalEvents, duplicates },
       scenes: evaluations,
       sharedClip: shared ?? null,
     },

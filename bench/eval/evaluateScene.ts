@@ -15,6 +15,7 @@ import {
   type TrackFrame,
 } from './eventMetrics.js';
 import { trackingMetrics, type TrackingMetrics } from './trackingMetrics.js';
+import { countCrossings, switchesPerTenCrossings } from './truthCrossings.js';
 
 /** Seconds a predicted event may be off its truth and still match it, per rule type. */
 export const TOLERANCE_SECONDS = {
@@ -35,6 +36,9 @@ export const MATCH_IOU = 0.5;
 export interface SceneEvaluation {
   readonly scene: string;
   readonly tracking: TrackingMetrics;
+  /** crossings of two people in the truth (truthCrossings.ts), and id switches per ten of them (null: none) */
+  readonly crossings: number;
+  readonly idSwitchesPerTenCrossings: number | null;
   readonly events: Record<EvalRuleType, Omit<MatchResult, 'pairs'>>;
   /** events that started while another of the same rule about the same truth object was open */
   readonly duplicates: number;
@@ -104,6 +108,8 @@ export function evaluateScene(truth: SceneTruth, decisionsPath: string, tracksPa
     [truth.rules.loitering, 'loitering'],
     [truth.rules.crowding, 'crowding'],
     [truth.rules.vehicle, 'object_present'],
+    // Scenes generated before the vehicle line rule have none.
+    ...(truth.rules.vehicleLine === undefined ? [] : [[truth.rules.vehicleLine, 'line_crossing'] as const]),
   ]);
   const people = new Set(truth.objects.filter((o) => o.label === 'person').map((o) => o.id));
   const trackFrames = new Map(readTracks(tracksPath, ['person']).map((f) => [f.frame, f.tracks]));
@@ -143,7 +149,18 @@ export function evaluateScene(truth: SceneTruth, decisionsPath: string, tracksPa
     spurious.push(...p.filter((_, j) => !pairs.some(([, pj]) => pj === j)));
   }
   const duplicates = duplicateEvents(openEvents(alerts, objectAt));
-  return { scene: truth.scene, tracking, events, duplicates: duplicates.length, duplicateEvents: duplicates, missed, spurious };
+  const crossings = countCrossings(truth.frames, people, MIN_VISIBILITY);
+  return {
+    scene: truth.scene,
+    tracking,
+    crossings,
+    idSwitchesPerTenCrossings: switchesPerTenCrossings(tracking.idSwitches, crossings),
+    events,
+    duplicates: duplicates.length,
+    duplicateEvents: duplicates,
+    missed,
+    spurious,
+  };
 }
 
 /**
