@@ -4,7 +4,7 @@ import { loadDetector } from '../../agent/inference/loadDetector.js';
 import type { Logger } from '../../agent/observe/logger.js';
 import { ClipEncoder, readClipFrames } from './clipIo.js';
 import { cutPeople, type PersonCrop } from './cutPeople.js';
-import { renderScene, SCENE_FPS, type TruthBox } from './renderScene.js';
+import { renderScene, SCENE_FPS, vanSprite, type TruthBox } from './renderScene.js';
 import { medianPlate, type RgbImage } from './rgbImage.js';
 import { fitHeightModel, type HeightModel } from './scenePath.js';
 import { SCENE_LAYOUT, SCENES, STATIC_VEHICLES, type SceneScript } from './sceneScripts.js';
@@ -106,6 +106,7 @@ export async function prepareSources(options: BuildScenesOptions): Promise<{ pla
  */
 export async function buildScenes(options: BuildScenesOptions): Promise<BuiltScene[]> {
   const { plate, crops, heightModel } = await prepareSources(options);
+  const van = vanSprite(plate);
   mkdirSync(options.outDir, { recursive: true });
   writeFileSync(
     join(options.outDir, 'crops.json'),
@@ -134,6 +135,7 @@ export async function buildScenes(options: BuildScenesOptions): Promise<BuiltSce
         crops,
         cropOf,
         heightModel,
+        vehicle: van,
         onFrame: async (frame, boxes) => {
           frames.push({ frame: frames.length + 1, time: frames.length / SCENE_FPS, boxes });
           await encoder.write(frame);
@@ -154,7 +156,9 @@ export async function buildScenes(options: BuildScenesOptions): Promise<BuiltSce
       rules: SCENE_RULES,
       layout: SCENE_LAYOUT,
       objects: [
-        ...scene.actors.map((a) => ({ id: a.id, label: 'person' as const, crop: cropOf.get(a.id)! })),
+        ...scene.actors.map((a) =>
+          a.kind === 'vehicle' ? { id: a.id, label: 'vehicle' as const } : { id: a.id, label: 'person' as const, crop: cropOf.get(a.id)! },
+        ),
         ...STATIC_VEHICLES.map((v) => ({ id: v.id, label: 'vehicle' as const, static: true })),
       ],
       frames,

@@ -14,6 +14,26 @@ export interface TruthBox {
   readonly visibility: number;
 }
 
+/** A vehicle cut from the plate (vanSprite): its pixels, and the row its wheels stand on there. */
+export interface VehicleCrop {
+  readonly sprite: Sprite;
+  readonly footY: number;
+}
+
+/**
+ * The parked van as a sprite: the rectangle of its box (STATIC_VEHICLES) cut from the plate, with
+ * the paving around it inside the rectangle. It stays parked in the plate too, so a scene that
+ * drives it shows two vans: the parked one, and this copy driving.
+ */
+export function vanSprite(plate: RgbImage): VehicleCrop {
+  const [x1, y1, x2, y2] = STATIC_VEHICLES.find((v) => v.id === 'van')!.box;
+  const width = x2 - x1;
+  const height = y2 - y1;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) rgb.set(plate.data.subarray(((y1 + y) * plate.width + x1) * 3, ((y1 + y) * plate.width + x2) * 3), y * width * 3);
+  return { sprite: { width, height, rgb, alpha: new Uint8Array(width * height).fill(255) }, footY: y2 };
+}
+
 /** The lamp post and its sign cut from the plate, drawn over whoever walks behind them. */
 export function lampPostLayer(plate: RgbImage): Layer {
   const xs = [...LAMP_POST.post.map((p) => p[0]), LAMP_POST.sign[0], LAMP_POST.sign[2]];
@@ -43,7 +63,8 @@ export function lampPostLayer(plate: RgbImage): Layer {
  * Renders a scene frame by frame: each actor's crop scaled for its depth and placed with its feet
  * on the scripted foot point (scenePath.ts), nearer actors over farther ones, the lamp post over
  * those behind it. Calls `onFrame` with each frame and its truth boxes: every actor in the scene
- * at that time (with how visible it is) and the static vehicles.
+ * at that time (with how visible it is) and the static vehicles. A `vehicle` actor shows `vehicle`,
+ * scaled by the same height model as people (it stands on the same ground).
  */
 export async function renderScene(options: {
   scene: SceneScript;
@@ -52,6 +73,8 @@ export async function renderScene(options: {
   /** the crop each actor shows */
   cropOf: ReadonlyMap<string, number>;
   heightModel: HeightModel;
+  /** what `vehicle` actors show; required when the scene has one */
+  vehicle?: VehicleCrop;
   onFrame: (frame: RgbImage, boxes: TruthBox[]) => Promise<void>;
 }): Promise<number> {
   const { scene, plate, crops, cropOf, heightModel } = options;
@@ -72,9 +95,12 @@ export async function renderScene(options: {
     for (const actor of scene.actors) {
       const foot = positionAt(actor.keys, t);
       if (!foot) continue;
-      const crop = crops[cropOf.get(actor.id)!]!;
-      const place = placeSprite(crop.sprite, crop.bounds.y2, foot, heightModel, size);
-      const key = `${cropOf.get(actor.id)}:${place.width}x${place.height}`;
+      const crop =
+        actor.kind === 'vehicle'
+          ? vehicleOf(options.vehicle, scene.id)
+          : { sprite: crops[cropOf.get(actor.id)!]!.sprite, footY: crops[cropOf.get(actor.id)!]!.bounds.y2 };
+      const place = placeSprite(crop.sprite, crop.footY, foot, heightModel, size);
+      const key = `${actor.kind === 'vehicle' ? 'vehicle' : cropOf.get(actor.id)}:${place.width}x${place.height}`;
       let sprite = scaled.get(key);
       if (!sprite) scaled.set(key, (sprite = resizeSprite(crop.sprite, place.width, place.height)));
       layers.push({ actorId: actor.id, sprite, x: place.x, y: place.y, depth: place.y + place.height });
@@ -85,4 +111,9 @@ export async function renderScene(options: {
     await options.onFrame(frame, [...boxes, ...vehicles]);
   }
   return frames;
+}
+
+function vehicleOf(vehicle: VehicleCrop | undefined, sceneId: string): VehicleCrop {
+  if (!vehicle) throw new Error(`scenes: scene ${sceneId} drives a vehicle but no vehicle sprite was given`);
+  return vehicle;
 }

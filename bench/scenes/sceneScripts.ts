@@ -2,6 +2,8 @@ import type { Keyframe, Point } from './scenePath.js';
 
 export interface ActorScript {
   readonly id: string;
+  /** what it shows: a person crop (default), or the van cut from the plate (`vehicle`) */
+  readonly kind?: 'person' | 'vehicle';
   /** foot positions over time; an actor is in the scene from its first keyframe to its last */
   readonly keys: readonly Keyframe[];
 }
@@ -127,6 +129,17 @@ export const SCENES: readonly SceneScript[] = [
       },
       { id: 'skirter', keys: [k(0, 0.55, 0.41), k(8, 0.95, 0.41), k(24, 0.95, 0.41)] },
       { id: 'stayer', keys: [k(0, 0.97, 0.62), k(5, 0.8, 0.68), k(24, 0.8, 0.68)] },
+    ],
+  },
+  {
+    id: 'vehicle',
+    description:
+      'a copy of the parked van drives across the plaza, over the line, in front of a standing person and past a person walking across its path; the parked van stays',
+    seconds: 14,
+    actors: [
+      { id: 'driven-van', kind: 'vehicle', keys: [k(0, 0.1, 0.6), k(9, 0.8, 0.6), k(14, 0.8, 0.6)] },
+      { id: 'roadside', keys: [k(0, 0.55, 0.5), k(14, 0.55, 0.5)] },
+      { id: 'pedestrian', keys: [k(0, 0.42, 0.42), k(12, 0.42, 0.84), k(14, 0.42, 0.84)] },
     ],
   },
 ];

@@ -8,6 +8,7 @@ export const SCENE_RULES = {
   loitering: 'square-loitering',
   crowding: 'square-crowd',
   vehicle: 'vehicle-present',
+  vehicleLine: 'vehicle-crossing',
 } as const;
 
 export type TruthKind = 'cross' | 'enter' | 'exit' | 'loiter' | 'crowd_start' | 'crowd_end' | 'present';
@@ -26,14 +27,16 @@ export interface TruthEvent {
  * The events the scene's rules must produce, from its scripted paths (truthEvents.ts):
  * every crossing of the line with its direction; every entry into and exit from the zone;
  * loitering `dwellSeconds` after an entry that lasts that long; a crowd `minDurationSeconds` after
- * the zone first holds `minCount` people, ending when it holds fewer; and the static vehicles
- * present from the first frame. Sorted by time, then rule, then object.
+ * the zone first holds `minCount` people, ending when it holds fewer; the static vehicles
+ * present from the first frame; a driven vehicle present from its first keyframe, and its line
+ * crossings under the vehicle line rule (people's rules are about people only). Sorted by time, then rule, then object.
  */
 export function sceneTruthEvents(scene: SceneScript): TruthEvent[] {
   const { line, zone, dwellSeconds, crowd } = SCENE_LAYOUT;
   const events: TruthEvent[] = [];
-  const intervals = scene.actors.map((actor) => zoneIntervals(actor.keys, zone.polygon));
-  scene.actors.forEach((actor, i) => {
+  const people = scene.actors.filter((actor) => actor.kind !== 'vehicle');
+  const intervals = people.map((actor) => zoneIntervals(actor.keys, zone.polygon));
+  people.forEach((actor, i) => {
     for (const c of lineCrossings(actor.keys, line.from, line.to)) {
       events.push({ rule: SCENE_RULES.line, type: 'line_crossing', kind: 'cross', time: c.time, object: actor.id, direction: c.direction });
     }
@@ -51,6 +54,13 @@ export function sceneTruthEvents(scene: SceneScript): TruthEvent[] {
     if (c.end !== undefined) events.push({ rule: SCENE_RULES.crowding, type: 'crowding', kind: 'crowd_end', time: c.end });
   }
   for (const vehicle of STATIC_VEHICLES) events.push({ rule: SCENE_RULES.vehicle, type: 'object_present', kind: 'present', time: 0, object: vehicle.id });
+  // A driven vehicle: present from its first keyframe, and each of its crossings of the line (its foot point is its bottom centre too).
+  for (const actor of scene.actors.filter((a) => a.kind === 'vehicle')) {
+    events.push({ rule: SCENE_RULES.vehicle, type: 'object_present', kind: 'present', time: actor.keys[0]!.t, object: actor.id });
+    for (const c of lineCrossings(actor.keys, line.from, line.to)) {
+      events.push({ rule: SCENE_RULES.vehicleLine, type: 'line_crossing', kind: 'cross', time: c.time, object: actor.id, direction: c.direction });
+    }
+  }
   return events.sort((a, b) => a.time - b.time || a.rule.localeCompare(b.rule) || (a.object ?? '').localeCompare(b.object ?? ''));
 }
 
@@ -58,7 +68,7 @@ const point = ([x, y]: readonly [number, number]): string => `[${x}, ${y}]`;
 
 /**
  * The site config a scene is replayed with: one camera at 10 fps (every frame of the clip) and
- * the five rules of SCENE_RULES on the layout's line and zone. Updates are not rate-limited, so
+ * the six rules of SCENE_RULES on the layout's line and zone. Updates are not rate-limited, so
  * every crossing after an object's first is its own `update`.
  */
 export function sceneSiteConfig(scene: SceneScript): string {
@@ -81,6 +91,7 @@ export function sceneSiteConfig(scene: SceneScript): string {
     `      - { id: ${SCENE_RULES.loitering}, type: loitering, zone: ${zone.id}, labels: [person], dwellSeconds: ${dwellSeconds} }`,
     `      - { id: ${SCENE_RULES.crowding}, type: crowding, zone: ${zone.id}, labels: [person], minCount: ${crowd.minCount}, minDurationSeconds: ${crowd.minDurationSeconds} }`,
     `      - { id: ${SCENE_RULES.vehicle}, type: object_present, labels: [car, truck, bus] }`,
+    `      - { id: ${SCENE_RULES.vehicleLine}, type: line_crossing, line: ${line.id}, direction: both, labels: [vehicle], updateIntervalSeconds: 0 }`,
     '',
   ].join('\n');
 }

@@ -38,17 +38,28 @@ describe('sceneTruthEvents', () => {
     expect(crowd[1]!.time).toBeCloseTo(exits.sort((a, b) => a - b)[1]!, 9);
   });
 
-  it("has every scene's static vehicles present from the first frame", () => {
+  it("has every scene's static vehicles present from the first frame, and the driven van in the vehicle scene", () => {
     for (const s of SCENES) {
       expect(
         sceneTruthEvents(s)
           .filter((e) => e.rule === SCENE_RULES.vehicle)
           .map((e) => [e.object, e.time]),
-      ).toEqual([
-        ['edge-car', 0],
-        ['van', 0],
-      ]);
+      ).toEqual([...(s.id === 'vehicle' ? [['driven-van', 0]] : []), ['edge-car', 0], ['van', 0]]);
     }
+  });
+
+  it('gives the vehicle scene one vehicle crossing of the line at the time its path gives, and no person event for the van', () => {
+    // driven-van: x 0.1 -> 0.8 over 0..9 s at y 0.6 reaches the line x = 0.3 at 9 * 0.2 / 0.7 s, going
+    // right: out of a line drawn downwards (as the line scene's turner going right)
+    const events = sceneTruthEvents(scene('vehicle'));
+    expect(events.filter((e) => e.rule === SCENE_RULES.vehicleLine).map((e) => [e.object, round(e.time), e.direction])).toEqual([
+      ['driven-van', round((9 * 0.2) / 0.7), 'out'],
+    ]);
+    // the van ends inside the zone (0.8, 0.6), but the zone's rules are about people
+    const aboutPeople = [SCENE_RULES.line, SCENE_RULES.zone, SCENE_RULES.loitering] as string[];
+    expect(events.filter((e) => aboutPeople.includes(e.rule) && e.object === 'driven-van')).toEqual([]);
+    // the pedestrian walks down x = 0.42: right of the line, left of the zone; the roadside person stands outside both
+    expect(events.filter((e) => e.object === 'pedestrian' || e.object === 'roadside')).toEqual([]);
   });
 });
 
@@ -65,6 +76,7 @@ describe('scene scripts and configs', () => {
         [SCENE_RULES.loitering, 'loitering'],
         [SCENE_RULES.crowding, 'crowding'],
         [SCENE_RULES.vehicle, 'object_present'],
+        [SCENE_RULES.vehicleLine, 'line_crossing'],
       ]);
     }
   });
