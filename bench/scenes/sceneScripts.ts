@@ -138,7 +138,7 @@ export const SCENES: readonly SceneScript[] = [
     seconds: 14,
     actors: [
       { id: 'driven-van', kind: 'vehicle', keys: [k(0, 0.1, 0.6), k(9, 0.8, 0.6), k(14, 0.8, 0.6)] },
-      { id: 'roadside', keys: [k(0, 0.55, 0.5), k(14, 0.55, 0.5)] },
+      { id: 'roadside', keys: [k(0, 0.5, 0.5), k(14, 0.5, 0.5)] },
       { id: 'pedestrian', keys: [k(0, 0.42, 0.42), k(12, 0.42, 0.84), k(14, 0.42, 0.84)] },
     ],
   },
