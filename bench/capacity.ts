@@ -39,6 +39,8 @@ export interface TrialResult {
   readonly agentPeakRssMb: number;
   readonly decodersRssMb: number;
   readonly decodersPssMb: number;
+  /** the highest drop ratio of one camera over the mean of all (0 when no frame was dropped) */
+  readonly worstCameraDropOverMean: number;
 }
 
 export interface TrialOptions {
@@ -84,6 +86,13 @@ export async function runTrial(cameras: number, motion: boolean, options: TrialO
     const latencyBound = String(criteria.latencyMs / 1000);
     const within = alerts > 0 ? delta(`${LATENCY}_bucket`, { le: latencyBound }) / alerts : 1;
     const receivedFpsPerCamera = received / cameras / seconds;
+    // Fairness: one camera starved while the others are served would hide behind a low mean.
+    const cameraDropRatios = Array.from({ length: cameras }, (_, i) => {
+      const camera = `cam-${String(i + 1).padStart(2, '0')}`;
+      const got = delta(FRAMES, { camera });
+      return got > 0 ? delta(FRAMES, { camera, outcome: 'dropped' }) / got : 1;
+    });
+    const meanDrop = cameraDropRatios.reduce((a, b) => a + b, 0) / Math.max(1, cameras);
     const dropRatio = received > 0 ? dropped / received : 1;
     const why: string[] = [];
     if (dropRatio >= criteria.maxDropRatio) why.push(`dropped ${(dropRatio * 100).toFixed(1)} %`);
@@ -112,6 +121,7 @@ export async function runTrial(cameras: number, motion: boolean, options: TrialO
       agentPeakRssMb: round(memory.peakRssMb),
       decodersRssMb: round(await agent.decodersRssMb()),
       decodersPssMb: round(await agent.decodersPssMb()),
+      worstCameraDropOverMean: meanDrop > 0 ? round(Math.max(...cameraDropRatios) / meanDrop, 2) : 0,
     };
   } finally {
     await agent.stop();

@@ -207,6 +207,7 @@ async function measureAll(stream: BenchStream): Promise<void> {
   const decodersOff = atCapacity(capacityOff)?.decodersRssMb ?? Number.NaN;
   const decodersOn = atCapacity(capacityOn)?.decodersRssMb ?? Number.NaN;
   // PSS: the shared libraries' pages divided among the decoders, so per camera it is what one more camera costs
+  const dropSpread = atCapacity(capacityOff)?.worstCameraDropOverMean ?? Number.NaN;
   const decoderPssPerCamera = round((atCapacity(capacityOff)?.decodersPssMb ?? Number.NaN) / Math.max(1, capacityOff.capacity), 1);
   const skippedOn = `${round((atCapacity(capacityOn)?.skippedMotionRatio ?? Number.NaN) * 100, 1)} %`;
   const capacityRatio = limit.limitCameras > 0 ? round(capacityOff.capacity / limit.limitCameras, 3) : Number.NaN;
@@ -256,6 +257,7 @@ async function measureAll(stream: BenchStream): Promise<void> {
       rss: { target: '< 400 MB', met: Math.max(rssOff || 0, rssOn || 0) < 400 },
       capacity_ratio: { target: '>= 0.9 (gating off)', met: capacityRatio >= 0.9 },
       planner: { target: 'limit within 15 % of capacity', met: Math.abs(plannerError) <= 0.15 },
+      drop_spread: { target: "no camera's drop rate above twice the mean (gating off, at capacity)", met: dropSpread <= 2 },
       decoder_memory: { target: '<= 60 MB per camera (PSS, gating off, at capacity)', met: decoderPssPerCamera <= 60 },
     },
   };
@@ -279,6 +281,7 @@ async function measureAll(stream: BenchStream): Promise<void> {
       decoders_rss_mb_per_camera: round(decodersOff / Math.max(1, capacityOff.capacity), 1),
       decoders_pss_mb_per_camera: decoderPssPerCamera,
       planner_error: round(plannerError, 3),
+      worst_camera_drop_over_mean: dropSpread,
     },
   };
   await writeFile(out, `${JSON.stringify({ ...results, streams }, null, 2)}\n`);
@@ -312,6 +315,11 @@ async function measureAll(stream: BenchStream): Promise<void> {
       [`capacity, ${CAMERA_FPS} fps cameras, gating on`, describeCapacity(capacityOn), `>= 12 (${yes(results.targets.capacity_with_gating.met)})`],
       ['agent peak RSS at capacity, off / on (MB)', `${rssOff} / ${rssOn}`, `< 400 (${yes(results.targets.rss.met)})`],
       ['ffmpeg decoders RSS at capacity, off / on (MB, all cameras)', `${decodersOff} / ${decodersOn}`, ''],
+      [
+        "worst camera's drop rate over the mean at capacity, gating off (0: none dropped)",
+        String(dropSpread),
+        `<= 2 (${yes(results.targets.drop_spread.met)})`,
+      ],
       ['ffmpeg decoder memory per camera at capacity, gating off (PSS, MB)', String(decoderPssPerCamera), `<= 60 (${yes(results.targets.decoder_memory.met)})`],
       ['frames skipped by motion gating at capacity (clip has motion throughout)', `${skippedOn}`, ''],
     ])}\n\nwrote ${out} (${results.durationSeconds} s; load average ${results.machine.loadavgAtEnd.join(' ')})\n`,
