@@ -1,4 +1,3 @@
-import type { Detector } from '../pipelines/stages.js';
 import { probeDecodeCost } from '../agent/capacity/probeDecodeCost.js';
 import { measureInferenceCost } from '../agent/capacity/measureInferenceCost.js';
 import { loadDetector } from '../agent/inference/loadDetector.js';
@@ -78,23 +77,7 @@ export async function measureStreamLimit(options: {
       pixels: probe.sample,
       letterbox: computeLetterbox(width, height, width, height),
     };
-    // the agent's inference threads side by side, as c5-agent capacity times them
-    const inferenceSettings = inferenceSchema.parse({});
-    const sessions = Math.max(1, Math.min(inferenceSettings.workers, Math.floor(options.cores)));
-    const extra: Detector[] = [];
-    for (let i = 1; i < sessions; i++) {
-      extra.push(
-        await loadDetector({
-          name: camera.model,
-          env: options.env,
-          sessionOptions: sessionSettingsFor(inferenceSettings, camera.model),
-          logger: options.logger,
-        }),
-      );
-    }
-    const inference = await measureInferenceCost([detector, ...extra], frame, camera.detection, 60).finally(async () => {
-      for (const session of extra) await session.stop();
-    });
+    const inference = await measureInferenceCost(detector, frame, camera.detection, 60);
     return {
       decodeCpuPerSecond: round(probe.decodeCpuPerSecond, 4),
       inferenceCpuSeconds: round(inference.cpuSeconds, 5),

@@ -99,19 +99,8 @@ export async function capacityCommand(options: CapacityOptions, io: CommandIo): 
         pixels: measured.probe.sample,
         letterbox: computeLetterbox(width, height, width, height),
       };
-      // The agent's inference threads for this model, side by side (no more than the cores they share).
-      const sessions = config.inference.thread === 'worker' ? Math.max(1, Math.min(config.inference.workers, Math.floor(cores))) : 1;
-      say(`timing ${INFERENCE_RUNS} inferences of ${name} on ${sessions} session${sessions === 1 ? '' : 's'} side by side`);
-      const extra: Detector[] = [];
-      try {
-        const loggerOf = logger.child({ component: 'inference' });
-        for (let i = 1; i < sessions; i++) {
-          extra.push(await loadDetector({ name, env: io.env, sessionOptions: sessionSettingsFor(config.inference, name), logger: loggerOf }));
-        }
-        inference.set(name, await measureInferenceCost([detector, ...extra], frame, measured.camera.detection, INFERENCE_RUNS));
-      } finally {
-        for (const session of extra) await session.stop();
-      }
+      say(`timing ${INFERENCE_RUNS} inferences of ${name}`);
+      inference.set(name, await measureInferenceCost(detector, frame, measured.camera.detection, INFERENCE_RUNS));
     }
     const report = capacityReport(cores, probes, inference);
     io.out.write(options.json === true ? `${JSON.stringify(report.json, null, 2)}\n` : report.text);

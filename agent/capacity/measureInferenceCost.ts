@@ -14,30 +14,21 @@ export interface InferenceCost {
 const WARMUP_RUNS = 3;
 
 /**
- * What one frame costs the model on this box: `runs` detect() calls on the same real frame, shared
- * among `detectors` (one session each, loaded with the site's own session settings in this
- * thread) running side by side, as the agent's inference threads do, so that this process's CPU
- * time (getrusage, all threads) divided by the runs is the model's cost per frame at full load.
- * Side by side matters: on a box whose cores share execution units or memory bandwidth (two vCPUs
- * on one physical core), two sessions together run each inference slower than one alone, and a
- * frame costs more CPU than an idle box suggests.
+ * What one frame costs the model on this box: `runs` detect() calls one after the other on the
+ * same real frame, on a detector loaded with the site's own session settings in this thread, so
+ * that this process's CPU time (getrusage, all threads) is the model's. The agent runs the same
+ * session on its worker threads; a frame costs the same CPU there.
  */
-export async function measureInferenceCost(detectors: readonly Detector[], frame: Frame, options: DetectOptions, runs: number): Promise<InferenceCost> {
+export async function measureInferenceCost(detector: Detector, frame: Frame, options: DetectOptions, runs: number): Promise<InferenceCost> {
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`runs must be a whole number from 1, got ${runs}`);
-  if (detectors.length < 1) throw new RangeError('measureInferenceCost needs at least one detector');
-  for (const detector of detectors) for (let i = 0; i < WARMUP_RUNS; i++) await detector.detect(frame, options);
+  for (let i = 0; i < WARMUP_RUNS; i++) await detector.detect(frame, options);
   const times: number[] = [];
-  let started = 0;
-  const loop = async (detector: Detector): Promise<void> => {
-    while (started < runs) {
-      started += 1;
-      const t0 = performance.now();
-      await detector.detect(frame, options);
-      times.push(performance.now() - t0);
-    }
-  };
   const cpuBefore = process.cpuUsage();
-  await Promise.all(detectors.map(loop));
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await detector.detect(frame, options);
+    times.push(performance.now() - started);
+  }
   const cpu = process.cpuUsage(cpuBefore);
   times.sort((a, b) => a - b);
   const middle = Math.floor(times.length / 2);
