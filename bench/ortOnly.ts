@@ -16,10 +16,8 @@ export interface OrtOnlyResult {
 }
 
 /**
- * ONNX Runtime alone: `sessions` sessions (the agent's inference threads, each with its own
- * session), inputs converted to tensors before the clock starts, each running back to back for
- * `seconds`, side by side. What the agent would do if frames cost nothing but inference, in the
- * same thread configuration, so `efficiency` is a ratio to a limit.
+ * ONNX Runtime alone: one session, inputs converted to tensors before the clock starts, runs
+ * back to back for `seconds`. What the agent would do if frames cost nothing but inference.
  */
 export async function measureOrtOnly(options: {
   readonly modelPath: string;
@@ -27,8 +25,6 @@ export async function measureOrtOnly(options: {
   readonly frames: readonly Frame[];
   readonly sessionOptions: OnnxSessionOptions;
   readonly seconds: number;
-  /** sessions running side by side (default 1) */
-  readonly sessions?: number;
 }): Promise<OrtOnlyResult> {
   const { entry, frames } = options;
   const { width, height, channelOrder, pixelValues } = entry.input;
@@ -41,28 +37,22 @@ export async function measureOrtOnly(options: {
   for (const frame of frames) bgr24ToChw(frame.pixels, width, height, channelOrder, pixelValues, scratch);
   const preprocessMs = (performance.now() - preprocessStarted) / frames.length;
 
-  const model = await readFile(options.modelPath);
-  const sessionOptions = ortSessionOptions(options.sessionOptions, options.sessionOptions.executionProviders);
-  const sessions: ort.InferenceSession[] = [];
+  const session = await ort.InferenceSession.create(
+    await readFile(options.modelPath),
+    ortSessionOptions(options.sessionOptions, options.sessionOptions.executionProviders),
+  );
   try {
-    for (let i = 0; i < Math.max(1, options.sessions ?? 1); i++) sessions.push(await ort.InferenceSession.create(model, sessionOptions));
-    for (const session of sessions) for (let i = 0; i < 10; i++) await session.run(tensors[i % tensors.length]!);
+    for (let i = 0; i < 10; i++) await session.run(tensors[i % tensors.length]!);
     const times: number[] = [];
     const started = performance.now();
     const until = started + options.seconds * 1000;
-    // onnxruntime-node runs each session.run() off the main thread, so the loops overlap as the
-    // agent's worker threads do.
-    const loop = async (session: ort.InferenceSession, offset: number): Promise<number> => {
-      let runs = 0;
-      while (performance.now() < until) {
-        const t0 = performance.now();
-        await session.run(tensors[(offset + runs) % tensors.length]!);
-        times.push(performance.now() - t0);
-        runs += 1;
-      }
-      return runs;
-    };
-    const runs = (await Promise.all(sessions.map((session, i) => loop(session, i * 7)))).reduce((a, b) => a + b, 0);
+    let runs = 0;
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      await session.run(tensors[runs % tensors.length]!);
+      times.push(performance.now() - t0);
+      runs += 1;
+    }
     const fps = runs / ((performance.now() - started) / 1000);
     return {
       fps: round(fps),
@@ -71,6 +61,6 @@ export async function measureOrtOnly(options: {
       preprocessMs: round(preprocessMs, 3),
     };
   } finally {
-    for (const session of sessions) await session.release();
+    await session.release();
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { getModelEntry } from '../pipelines/detect/modelRegistry.js';
-import { DEFAULT_INFERENCE_WORKERS, DEFAULT_SESSION_OPTIONS } from '../pipelines/config/inferenceSchema.js';
+import { DEFAULT_SESSION_OPTIONS } from '../pipelines/config/inferenceSchema.js';
 import { loadModelRegistry } from '../agent/inference/modelFiles.js';
 import { resolveModelFile } from '../agent/inference/resolveModelFile.js';
 import { resolveFfmpegPath } from '../agent/ingest/resolveFfmpegPath.js';
@@ -108,18 +108,11 @@ async function runMain(): Promise<void> {
 async function measureAll(stream: BenchStream): Promise<void> {
   // Other work on the machine moves every figure: ONNX Runtime alone is measured before and after
   // the pipeline runs, and the pipeline compared with their mean.
-  // In the agent's thread configuration (its inference threads, each with its own session), so
-  // efficiency is the pipeline against the same limit, not against one session.
-  const measureAlone = () =>
-    measureOrtOnly({
-      modelPath: model.path,
-      entry,
-      frames,
-      sessionOptions: DEFAULT_SESSION_OPTIONS,
-      seconds: window.ort / 2,
-      sessions: DEFAULT_INFERENCE_WORKERS,
-    });
-  say(`1/5 ONNX Runtime alone, ${DEFAULT_INFERENCE_WORKERS} sessions side by side (the agent's inference threads), ${window.ort / 2} s`);
+  // One session: onnxruntime-node runs the sessions of one thread one at a time (two side by side
+  // in this process ran 20.5 inferences a second, one alone about 21), so more would not be the
+  // agent's two worker threads.
+  const measureAlone = () => measureOrtOnly({ modelPath: model.path, entry, frames, sessionOptions: DEFAULT_SESSION_OPTIONS, seconds: window.ort / 2 });
+  say(`1/5 ONNX Runtime alone, one session, ${window.ort / 2} s`);
   const ortBefore = await measureAlone();
   say(`    ${ortBefore.fps} fps, inference p50 ${ortBefore.inferenceMs.p50} ms`);
 
@@ -226,7 +219,6 @@ async function measureAll(stream: BenchStream): Promise<void> {
     stream: { kind: stream.label, description: stream.description },
     broker: broker.name,
     sessionOptions: DEFAULT_SESSION_OPTIONS,
-    ort_only_sessions: DEFAULT_INFERENCE_WORKERS,
     ort_only_fps: ortOnly.fps,
     ort_only_runs: { before: ortBefore, after: ortAfter },
     inference_ms: ortOnly.inferenceMs,
@@ -290,7 +282,7 @@ async function measureAll(stream: BenchStream): Promise<void> {
   process.stdout.write(
     `\n${formatTable([
       ['figure', 'value', 'target'],
-      [`ort_only_fps (ONNX Runtime alone, ${DEFAULT_INFERENCE_WORKERS} sessions side by side, frames decoded in advance)`, String(ortOnly.fps), ''],
+      ['ort_only_fps (ONNX Runtime alone, one session, frames decoded in advance)', String(ortOnly.fps), ''],
       ['inference p50 / p95 (ms)', `${ortOnly.inferenceMs.p50} / ${ortOnly.inferenceMs.p95}`, ''],
       ['pipeline_fps (whole agent, 1 camera, ffmpeg decoding at max rate)', String(pipeline.fps), ''],
       ['efficiency = pipeline_fps / ort_only_fps', String(efficiency), `>= 0.95 (${yes(results.targets.efficiency.met)})`],
