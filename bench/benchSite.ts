@@ -18,6 +18,11 @@ export interface BenchSiteOptions {
   readonly inference?: Record<string, unknown>;
 }
 
+/** The id of the bench site's camera `index` (from 0): cam-01, cam-02, ... */
+export function benchCameraId(index: number): string {
+  return `cam-${String(index + 1).padStart(2, '0')}`;
+}
+
 /**
  * The site the bench runs: every camera is the plaza clip (a looped file, or an RTSP stream of it), with rules that alert often
  * (people anywhere, in either half, crossing the middle), so latency has many samples. The outbox
@@ -25,7 +30,7 @@ export interface BenchSiteOptions {
  */
 export function benchSite(options: BenchSiteOptions): SiteConfigInput {
   const camera = (index: number) => ({
-    id: `cam-${String(index + 1).padStart(2, '0')}`,
+    id: benchCameraId(index),
     source: options.stream === true ? { url: options.clipPath, transport: 'tcp' as const } : { url: options.clipPath, loop: true, realtime: options.realtime },
     analyticsFps: options.analyticsFps,
     motion: { enabled: options.motion },

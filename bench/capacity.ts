@@ -1,5 +1,5 @@
 import { startChildAgent } from './childAgent.js';
-import type { BenchSiteOptions } from './benchSite.js';
+import { benchCameraId, type BenchSiteOptions } from './benchSite.js';
 import { total, type Sample } from './metricsText.js';
 import { round, sleep } from './stats.js';
 
@@ -88,7 +88,7 @@ export async function runTrial(cameras: number, motion: boolean, options: TrialO
     const receivedFpsPerCamera = received / cameras / seconds;
     // Fairness: one camera starved while the others are served would hide behind a low mean.
     const cameraDropRatios = Array.from({ length: cameras }, (_, i) => {
-      const camera = `cam-${String(i + 1).padStart(2, '0')}`;
+      const camera = benchCameraId(i);
       const got = delta(FRAMES, { camera });
       return got > 0 ? delta(FRAMES, { camera, outcome: 'dropped' }) / got : 1;
     });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/freePort.js';
-import { benchSite, type BenchSiteOptions } from './benchSite.js';
+import { benchCameraId, benchSite, type BenchSiteOptions } from './benchSite.js';
 import { parseMetrics, total, type Sample } from './metricsText.js';
 import { sleep } from './stats.js';
 
@@ -72,9 +72,7 @@ export async function startChildAgent(site: Omit<BenchSiteOptions, 'stateDir' | 
     const samples = await scrape().catch(() => []);
     const handled =
       site.cameras > 0 &&
-      Array.from({ length: site.cameras }, (_, i) => `cam-${String(i + 1).padStart(2, '0')}`).every(
-        (camera) => total(samples, 'c5_agent_frames_total', { camera }) > 0,
-      );
+      Array.from({ length: site.cameras }, (_, i) => benchCameraId(i)).every((camera) => total(samples, 'c5_agent_frames_total', { camera }) > 0);
     if (handled) break;
     if (Date.now() > deadline) {
       await stop();

@@ -199,8 +199,8 @@ async function measureAll(stream: BenchStream): Promise<void> {
   const rssOn = atCapacity(capacityOn)?.agentPeakRssMb ?? Number.NaN;
   const decodersOff = atCapacity(capacityOff)?.decodersRssMb ?? Number.NaN;
   const decodersOn = atCapacity(capacityOn)?.decodersRssMb ?? Number.NaN;
-  // PSS: the shared libraries' pages divided among the decoders, so per camera it is what one more camera costs
   const dropSpread = atCapacity(capacityOff)?.worstCameraDropOverMean ?? Number.NaN;
+  // PSS: the shared libraries' pages divided among the decoders, so per camera it is what one more camera costs
   const decoderPssPerCamera = round((atCapacity(capacityOff)?.decodersPssMb ?? Number.NaN) / Math.max(1, capacityOff.capacity), 1);
   const skippedOn = `${round((atCapacity(capacityOn)?.skippedMotionRatio ?? Number.NaN) * 100, 1)} %`;
   const capacityRatio = limit.limitCameras > 0 ? round(capacityOff.capacity / limit.limitCameras, 3) : Number.NaN;
