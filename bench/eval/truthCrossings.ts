@@ -1,10 +1,9 @@
+import { iou } from '../../pipelines/geometry.js';
+
 /** One frame of ground truth: each object's box (normalised x1, y1, x2, y2) and the share of it not hidden. */
 export interface TruthFrameBoxes {
   readonly boxes: readonly { readonly id: string; readonly box: readonly [number, number, number, number]; readonly visibility: number }[];
 }
-
-const intersect = (a: readonly number[], b: readonly number[]): boolean =>
-  Math.min(a[2]!, b[2]!) > Math.max(a[0]!, b[0]!) && Math.min(a[3]!, b[3]!) > Math.max(a[1]!, b[1]!);
 
 /**
  * Crossings in the ground truth alone, the denominator of "id switches per ten crossings": an
@@ -28,7 +27,7 @@ export function countCrossings(frames: readonly TruthFrameBoxes[], objects: Read
       for (let j = i + 1; j < boxes.length; j++) {
         const a = boxes[i]!;
         const b = boxes[j]!;
-        if (!intersect(a.box, b.box)) continue;
+        if (!(iou(a.box, b.box) > 0)) continue;
         const key = `${a.id}|${b.id}`;
         next.set(key, (open.get(key) ?? false) || (a.visibility >= minVisibility && b.visibility >= minVisibility));
         open.delete(key);
