@@ -157,6 +157,16 @@ describe('Dockerfile.arm64', () => {
     expect(health[0]!.args).toMatch(/--start-period=\d+s/);
   });
 
+  it('lets the fetch give up before the engine kills the check, with seconds to spare for a slow Node start', () => {
+    const args = of(runtime, 'HEALTHCHECK')[0]!.args;
+    const engineTimeoutS = Number(/--timeout=(\d+)s/.exec(args)?.[1]);
+    const fetchTimeoutMs = Number(/AbortSignal\.timeout\((\d+)\)/.exec(args)?.[1]);
+    expect(fetchTimeoutMs).toBeGreaterThan(0);
+    // Node 20 starts in ~1 s on a Pi 4 at rest; under QEMU a start took more than 5 s.
+    expect(engineTimeoutS * 1000 - fetchTimeoutMs).toBeGreaterThanOrEqual(5000);
+    expect(engineTimeoutS).toBeLessThan(30);
+  });
+
   it('writes ENTRYPOINT, CMD and the health check in exec form (Docker silently runs invalid JSON through a shell)', () => {
     const execForm = [...of(runtime, 'ENTRYPOINT'), ...of(runtime, 'CMD'), ...of(runtime, 'HEALTHCHECK')].map((i) =>
       i.keyword === 'HEALTHCHECK' ? i.args.slice(i.args.indexOf('CMD ') + 4) : i.args,
