@@ -94,10 +94,10 @@ interface Association {
  * 2. low-score detections (from `lowScore`, including those under the camera's `minScore`) are
  *    matched to the tracks still unmatched that were seen last frame: an occluded or blurred object
  *    stays on its track instead of being dropped;
- * 3. re-linking: the confident detections still unmatched are matched to tracks that had already
- *    missed frames (coasting, or lost and unreported) by distance from their predicted or last seen
- *    position in box heights and by size (`relinkCost`): an object that reappears after a pole or
- *    another person keeps its id, so its events continue;
+ * 3. re-linking: the confident detections still unmatched are matched to the confirmed tracks still
+ *    unmatched (seen last frame, coasting, or lost and unreported) by distance from their predicted
+ *    or last seen position in box heights and by size (`relinkCost`): an object that reappears after
+ *    a pole or another person keeps its id, so its events continue;
  * 4. the remaining confident detections confirm tentative tracks;
  * 5. what is still unmatched and at least `newTrackScore` opens a tentative track.
  * A confirmed track coasts `maxMisses` frames (reported, misses > 0), is then lost for `lostFrames`
@@ -143,7 +143,14 @@ export class ByteTracker implements Tracker {
       0,
       now,
     );
-    const third = this.relink([...first.unmatchedTracks.filter((track) => track.misses > 0), ...lost], first.unmatchedDetections, now);
+    // Every confirmed track still unmatched, including one seen last frame: an object whose box jumps
+    // (it comes out from behind a post) fails the IoU gate, and its new box would otherwise open a
+    // tentative track that is confirmed next frame, before re-linking gets to see it.
+    const third = this.relink(
+      [...second.unmatchedTracks, ...first.unmatchedTracks.filter((track) => track.misses > 0), ...lost],
+      first.unmatchedDetections,
+      now,
+    );
     const fourth = this.associateByIou(this.tentative, third.unmatchedDetections, matchIou, 0, now);
 
     const matched = new Set<TrackState>([...first.matched, ...second.matched, ...third.matched]);

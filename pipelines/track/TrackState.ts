@@ -35,6 +35,8 @@ export class TrackState {
   sureBox: Box;
   sureSeen: number;
   private sureHits = 1;
+  /** heights of the last SIZE_MEMORY confident boxes (usualHeight) */
+  private readonly sureHeights: number[];
   /** the tracker's match key for its label or label group (LabelGroups.matchKey) */
   readonly matchKey: number;
   readonly group: string | undefined;
@@ -53,7 +55,19 @@ export class TrackState {
     this.majority = det.label;
     this.sureBox = det.box;
     this.sureSeen = now;
+    this.sureHeights = [boxHeight(det.box)];
     this.vote(det);
+  }
+
+  /**
+   * The median height of the last SIZE_MEMORY confident boxes: the object's size before an
+   * occlusion that shrinks its box over a few frames while the detector stays sure of it (a walker
+   * going behind a post), when the last confident box is already a cut-off one.
+   */
+  get usualHeight(): number {
+    const sorted = [...this.sureHeights].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
   }
 
   /** The label seen on most frames; a tie goes to the higher summed score, then stays with the label already reported. */
@@ -80,6 +94,7 @@ export class TrackState {
       this.sureBox = det.box;
       this.sureSeen = now;
       this.sureHits += 1;
+      pushBounded(this.sureHeights, boxHeight(det.box), SIZE_MEMORY);
     }
     this.box = det.box;
     this.score = det.score;
@@ -145,6 +160,10 @@ export class TrackState {
   }
 }
 
+/** Confident boxes remembered for usualHeight: two seconds at 5 fps, more than a post takes to pass. */
+export const SIZE_MEMORY = 10;
+
+const boxHeight = (box: Box): number => box[3] - box[1];
 export const centreX = (box: Box): number => (box[0] + box[2]) / 2;
 export const centreY = (box: Box): number => (box[1] + box[3]) / 2;
 

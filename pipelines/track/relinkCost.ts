@@ -16,7 +16,8 @@ const height = (box: Box): number => box[3] - box[1];
  * What re-linking a detection to a track that has gone unmatched would cost: the distance between
  * their centres in box heights (the mean of the detection's and the track's last confident box,
  * so the gate scales with the object and its distance from the camera) plus how far apart their
- * heights are (`ln` of the ratio, against the track's last box or its last confident one), or
+ * heights are (`ln` of the ratio, against the nearest of the track's last box, its last confident
+ * one and its usual height), or
  * `Infinity` when a gate refuses. The distance is taken to the nearer of the track's predicted
  * position (bounded extrapolation) and its last observed ones (OC-SORT's observation-centric
  * recovery: an object that stopped while hidden is where it was last seen, not where it was going).
@@ -26,8 +27,13 @@ const height = (box: Box): number => box[3] - box[1];
  */
 export function relinkCost(track: TrackState, box: Box, now: number, gates: RelinkGates): number {
   const boxHeight = height(box);
-  // The last box may be a half-hidden object's cut-off one: its last confident box is the other reference.
-  const sizeRatio = Math.min(heightRatio(track.box, boxHeight), heightRatio(track.sureBox, boxHeight));
+  // The last box may be a half-hidden object's cut-off one, and so may the last confident box when the
+  // object went behind something slowly: its usual height over its recent confident boxes is the third reference.
+  const sizeRatio = Math.min(
+    heightRatio(height(track.box), boxHeight),
+    heightRatio(height(track.sureBox), boxHeight),
+    heightRatio(track.usualHeight, boxHeight),
+  );
   if (!(sizeRatio <= gates.maxSizeRatio)) return Number.POSITIVE_INFINITY;
   const scale = (height(track.sureBox) + boxHeight) / 2;
   const predicted = track.predictedBox(now, gates.maxExtrapolationMs);
@@ -39,8 +45,7 @@ export function relinkCost(track: TrackState, box: Box, now: number, gates: Reli
 }
 
 /** The taller of the two heights over the shorter; Infinity (refused) for a box of no height. */
-function heightRatio(reference: Box, boxHeight: number): number {
-  const referenceHeight = height(reference);
+function heightRatio(referenceHeight: number, boxHeight: number): number {
   if (referenceHeight <= 0 || boxHeight <= 0) return Number.POSITIVE_INFINITY;
   return Math.max(boxHeight / referenceHeight, referenceHeight / boxHeight);
 }

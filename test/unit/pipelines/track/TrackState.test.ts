@@ -74,6 +74,23 @@ describe('TrackState', () => {
     expect('group' in new TrackState(det(0.1), 0, 0, undefined).snapshot()).toBe(false);
   });
 
+  it('remembers its usual height: the median of its last 10 confident boxes, low-score ones left out', () => {
+    const tall = (h: number, score = 0.9): Detection => ({ label: 'person', classId: 0, score, box: [0.1, 0.6 - h, 0.15, 0.6] });
+    const track = new TrackState(tall(0.2), 0, 0, undefined);
+    expect(track.usualHeight).toBeCloseTo(0.2, 12);
+    track.extend(tall(0.1), 200, 30);
+    // two heights, 0.2 and 0.1: the mean of the middle two
+    expect(track.usualHeight).toBeCloseTo(0.15, 12);
+    for (const [i, h] of [0.2, 0.2, 0.16].entries()) track.extend(tall(h), 400 + i * 200, 30);
+    // 0.2, 0.1, 0.2, 0.2, 0.16 -> sorted 0.1, 0.16, 0.2, 0.2, 0.2
+    expect(track.usualHeight).toBeCloseTo(0.2, 12);
+    track.extend(tall(0.05, 0.2), 1000, 30, false);
+    expect(track.usualHeight).toBeCloseTo(0.2, 12);
+    // eight more at 0.12: the last ten are 0.2, 0.16 and eight of 0.12
+    for (let i = 0; i < 8; i++) track.extend(tall(0.12), 1200 + i * 200, 30);
+    expect(track.usualHeight).toBeCloseTo(0.12, 12);
+  });
+
   it('bounds its score and anchor history', () => {
     const track = new TrackState(det(0.1, 'person', 0.1), 0, 0, undefined);
     for (let i = 1; i <= 5; i++) track.extend(det(0.1, 'person', 0.1 + i / 10), i * 200, 3);

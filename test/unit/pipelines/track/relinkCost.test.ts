@@ -70,4 +70,22 @@ describe('relinkCost', () => {
     // (0.155 + 5e-5 x 400, 0.45), is 0.05 away)
     expect(relinkCost(track, box(0.15), 1000, gates)).toBeCloseTo(0.15, 9);
   });
+
+  it('compares the size with the usual height when the confident boxes shrank as the object went behind something', () => {
+    const track = walker();
+    // behind a post from 600 ms, the detector still sure of it: 0.14 then 0.12 high, bottoms at 0.6
+    track.extend({ label: 'person', classId: 0, score: 0.9, box: [0.13, 0.46, 0.18, 0.6] }, 600, 30);
+    track.extend({ label: 'person', classId: 0, score: 0.9, box: [0.14, 0.48, 0.19, 0.6] }, 800, 30);
+    // whole at 1000 ms, box(0.14), 0.2 high: 0.2 / 0.12 = 1.67 against the last box, over the gate,
+    // but 1 against the usual height (median of 0.2, 0.2, 0.2, 0.14, 0.12). Centres: (0.165, 0.5)
+    // and the last box's (0.165, 0.54), 0.04 apart; the prediction moves on down and right, farther.
+    // Scale (0.12 + 0.2) / 2 = 0.16 heights: 0.04 / 0.16 = 0.25, plus ln 1.
+    expect(relinkCost(track, box(0.14), 1000, gates)).toBeCloseTo(0.25, 9);
+
+    // a track that was never more than 0.12 high is still refused the same box
+    const small: Box = [0.12, 0.48, 0.17, 0.6];
+    const short = new TrackState({ label: 'person', classId: 0, score: 0.9, box: small }, 0, 0, undefined);
+    for (const t of [200, 400, 600, 800]) short.extend({ label: 'person', classId: 0, score: 0.9, box: small }, t, 30);
+    expect(relinkCost(short, box(0.14), 1000, gates)).toBe(Number.POSITIVE_INFINITY);
+  });
 });
