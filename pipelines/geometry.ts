@@ -1,8 +1,17 @@
-import type { Box, Point } from './types.js';
+import type { Box, Point, Track } from './types.js';
 
 /** Bottom-centre of a box: where a person's feet or a vehicle's wheels touch the ground. */
 export function anchorOf(box: Box): Point {
   return [(box[0] + box[2]) / 2, box[3]];
+}
+
+/**
+ * Where a track's object stands now, the point zones, lines and masks judge: the tracker's latest
+ * anchor (which sees past a box cut short by something in front), or the bottom-centre of the box
+ * for a track that carries no anchors.
+ */
+export function standingPoint(track: Pick<Track, 'box' | 'anchors'>): Point {
+  return track.anchors.at(-1) ?? anchorOf(track.box);
 }
 
 /** Even-odd ray casting; points on an edge may fall either side, which is fine for zones. */

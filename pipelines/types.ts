@@ -55,7 +55,11 @@ export interface Track {
   readonly scores: readonly number[];
   readonly firstSeen: number;
   readonly lastSeen: number;
-  /** bottom-centre of the box, oldest first */
+  /**
+   * where the object stood on each frame it was seen, oldest first: the bottom-centre of its box,
+   * or, while the box is cut short from below by something in front, the point the object's usual
+   * height below the box's top (`standingPoint`)
+   */
   readonly anchors: readonly Point[];
   /** frames since the track was last matched to a detection (0 = matched this frame) */
   readonly misses: number;

@@ -2,7 +2,7 @@ import type { RuleConfig } from '../config/siteConfig.js';
 import { maskContaining, type MaskPolygon } from '../privacy/privacyMask.js';
 import type { DecisionReason, Track } from '../types.js';
 import type { DecisionValues } from './EventLifecycle.js';
-import { anchorOf, boxArea, median } from '../geometry.js';
+import { standingPoint, boxArea, median } from '../geometry.js';
 import type { Schedule } from './schedule.js';
 
 export interface FilterVerdict {
@@ -50,7 +50,7 @@ export class RuleFilters {
 
   judge(track: Track, now: number): FilterVerdict {
     const { rule } = this;
-    const anchor = anchorOf(track.box);
+    const anchor = standingPoint(track);
     const score = median(track.scores);
     const ageSeconds = (now - track.firstSeen) / 1000;
     const area = boxArea(track.box);

@@ -1,7 +1,7 @@
 import type { CrowdingRule } from '../config/rulesSchema.js';
 import type { Decision, EventFacts, Track } from '../types.js';
 import { EventLifecycle, type DecisionValues } from './EventLifecycle.js';
-import { anchorOf, pointInPolygon } from '../geometry.js';
+import { standingPoint, pointInPolygon } from '../geometry.js';
 import type { PolicyInput, RuleContext, RuleEvaluator } from './RuleEvaluator.js';
 
 /**
@@ -26,7 +26,7 @@ export function createCrowdingRule(rule: CrowdingRule, context: RuleContext): Ru
   let lastCount = 0;
 
   const members = (active: readonly Track[], now: number): Track[] =>
-    active.filter((track) => filters.selects(track) && filters.judge(track, now).blocked === undefined && pointInPolygon(anchorOf(track.box), polygon));
+    active.filter((track) => filters.selects(track) && filters.judge(track, now).blocked === undefined && pointInPolygon(standingPoint(track), polygon));
 
   return {
     ruleId: rule.id,

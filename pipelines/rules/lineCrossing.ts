@@ -1,6 +1,6 @@
 import type { LineCrossingRule } from '../config/rulesSchema.js';
 import type { CrossingDirection, Point } from '../types.js';
-import { anchorOf, segmentsIntersect, signedDistanceToLine } from '../geometry.js';
+import { standingPoint, segmentsIntersect, signedDistanceToLine } from '../geometry.js';
 import type { RuleContext, RuleEvaluator } from './RuleEvaluator.js';
 import type { ConditionResult } from './TrackCondition.js';
 import { TrackRule } from './TrackRule.js';
@@ -33,7 +33,7 @@ export function createLineCrossingRule(rule: LineCrossingRule, context: RuleCont
     let announced = false;
     return {
       observe: (track): ConditionResult => {
-        const anchor = anchorOf(track.box);
+        const anchor = standingPoint(track);
         const distance = signedDistanceToLine(anchor, from, to);
         const values = { line: rule.line, distance, minDisplacement: rule.minDisplacement };
         const firstLook = !announced;

@@ -1,5 +1,5 @@
 import type { LoiteringRule } from '../config/rulesSchema.js';
-import { anchorOf } from '../geometry.js';
+import { standingPoint } from '../geometry.js';
 import type { RuleContext, RuleEvaluator } from './RuleEvaluator.js';
 import { TrackRule } from './TrackRule.js';
 import { ZoneMembership } from './ZoneMembership.js';
@@ -16,7 +16,7 @@ export function createLoiteringRule(rule: LoiteringRule, context: RuleContext): 
     let lastDwell = 0;
     return {
       observe: (track, now) => {
-        const inside = membership.observe(anchorOf(track.box), now);
+        const inside = membership.observe(standingPoint(track), now);
         const enteredAt = membership.enteredAt;
         if (!inside || enteredAt === undefined) {
           const event = { zoneId: rule.zone, dwellSeconds: lastDwell };

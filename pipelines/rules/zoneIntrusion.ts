@@ -1,5 +1,5 @@
 import type { ZoneIntrusionRule } from '../config/rulesSchema.js';
-import { anchorOf } from '../geometry.js';
+import { standingPoint } from '../geometry.js';
 import type { RuleContext, RuleEvaluator } from './RuleEvaluator.js';
 import { TrackRule } from './TrackRule.js';
 import { ZoneMembership } from './ZoneMembership.js';
@@ -16,7 +16,7 @@ export function createZoneIntrusionRule(rule: ZoneIntrusionRule, context: RuleCo
     return {
       observe: (track, now) => {
         const values = { zone: rule.zone, inertia: rule.inertia };
-        if (membership.observe(anchorOf(track.box), now)) {
+        if (membership.observe(standingPoint(track), now)) {
           return { kind: 'holds', values, event, key: 'inside', updateReason: 'matched' };
         }
         return { kind: 'fails', reason: 'outside_zone', values, endReason: 'left_zone', event };

@@ -37,6 +37,8 @@ export class TrackState {
   private sureHits = 1;
   /** heights of the last SIZE_MEMORY confident boxes (usualHeight) */
   private readonly sureHeights: number[];
+  /** the top edge of the last box that was not cut short (standingPoint) */
+  private wholeTop: number;
   /** the tracker's match key for its label or label group (LabelGroups.matchKey) */
   readonly matchKey: number;
   readonly group: string | undefined;
@@ -56,6 +58,7 @@ export class TrackState {
     this.sureBox = det.box;
     this.sureSeen = now;
     this.sureHeights = [boxHeight(det.box)];
+    this.wholeTop = det.box[1];
     this.vote(det);
   }
 
@@ -90,6 +93,8 @@ export class TrackState {
       this.vx = keep * this.vx + (1 - keep) * vx;
       this.vy = keep * this.vy + (1 - keep) * vy;
     }
+    // Judged against the height and top before this box, which may itself be a cut-off one.
+    const anchor = this.measureStandingPoint(det.box);
     if (confident) {
       this.sureBox = det.box;
       this.sureSeen = now;
@@ -102,8 +107,27 @@ export class TrackState {
     this.misses = 0;
     this.hits += 1;
     pushBounded(this.scores, det.score, historyLength);
-    pushBounded(this.anchors, anchorOf(det.box), historyLength);
+    pushBounded(this.anchors, anchor, historyLength);
     this.vote(det);
+  }
+
+  /**
+   * Where the object stands, seen as `box`: the bottom-centre, or, when the box is cut short from
+   * below (under CUT_HEIGHT_RATIO of the usual height, its top within TOP_TOLERANCE usual heights
+   * of the last whole box's top: a person behind a passer-by, a car behind a bench), the point its
+   * usual height below the top, at most the frame's bottom edge. Zones and lines judge this point,
+   * so the feet of a standing person do not jump up and out of a zone while someone walks past in
+   * front. A box that shrank from the top (sitting down) or moved keeps its bottom-centre. Remembers
+   * the top of a whole box.
+   */
+  private measureStandingPoint(box: Box): Point {
+    const usual = this.usualHeight;
+    const cutShort = boxHeight(box) < CUT_HEIGHT_RATIO * usual && Math.abs(box[1] - this.wholeTop) <= TOP_TOLERANCE * usual;
+    if (!cutShort) {
+      this.wholeTop = box[1];
+      return anchorOf(box);
+    }
+    return [centreX(box), Math.min(1, box[1] + usual)];
   }
 
   /** The box moved along the velocity for `min(now - lastSeen, maxMs)`. */
@@ -162,6 +186,10 @@ export class TrackState {
 
 /** Confident boxes remembered for usualHeight: two seconds at 5 fps, more than a post takes to pass. */
 export const SIZE_MEMORY = 10;
+/** A box shorter than this share of the usual height, top in place, is cut off from below (standingPoint). */
+export const CUT_HEIGHT_RATIO = 0.8;
+/** How far, in usual heights, the top of a cut-short box may be from the last whole box's top. */
+export const TOP_TOLERANCE = 0.2;
 
 const boxHeight = (box: Box): number => box[3] - box[1];
 export const centreX = (box: Box): number => (box[0] + box[2]) / 2;

@@ -28,6 +28,8 @@ export interface ObjectSpec {
   readonly size?: readonly [number, number];
   /** missed by the detector this frame (still tracked) */
   readonly coasting?: boolean;
+  /** where the tracker says the object stands, when not the box's bottom-centre (a box cut short from below) */
+  readonly standsAt?: Point;
 }
 
 export function boxAround(at: Point, size: readonly [number, number] = [0.05, 0.15]): Box {
@@ -119,7 +121,7 @@ export class PolicyScene {
       scores: [...scores],
       firstSeen: this.firstSeen.get(spec.id)!,
       lastSeen: spec.coasting && previous ? previous.lastSeen : now,
-      anchors: [],
+      anchors: spec.standsAt === undefined ? [] : [spec.standsAt],
       misses: spec.coasting ? (previous?.misses ?? 0) + 1 : 0,
     };
     this.last.set(spec.id, track);

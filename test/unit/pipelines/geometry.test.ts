@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anchorOf, iou, median, pointInPolygon, segmentsIntersect, signedDistanceToLine } from '../../../pipelines/geometry.js';
+import { anchorOf, iou, median, pointInPolygon, segmentsIntersect, signedDistanceToLine, standingPoint } from '../../../pipelines/geometry.js';
 import type { Box, Point } from '../../../pipelines/types.js';
 
 const square: Point[] = [
@@ -13,6 +13,19 @@ const square: Point[] = [
 describe('geometry', () => {
   it('anchors a box at its bottom centre', () => {
     expect(anchorOf([0.1, 0.2, 0.3, 0.8])).toEqual([0.2, 0.8]);
+  });
+
+  it("stands a track on its latest anchor, or on its box's bottom centre when it has none", () => {
+    expect(
+      standingPoint({
+        box: [0.1, 0.2, 0.3, 0.4],
+        anchors: [
+          [0.5, 0.5],
+          [0.2, 0.8],
+        ],
+      }),
+    ).toEqual([0.2, 0.8]);
+    expect(standingPoint({ box: [0.1, 0.2, 0.3, 0.4], anchors: [] })).toEqual([0.2, 0.4]);
   });
 
   it('tells points inside a polygon from points outside', () => {

@@ -68,6 +68,15 @@ describe('zone_intrusion', () => {
     expect(decision).toMatchObject({ outcome: 'suppress', reason: 'outside_zone', values: { anchorY: 0.9 } });
   });
 
+  it('judges where the tracker says the object stands: a box cut short by a passer-by in front does not leave', () => {
+    const s = new PolicyScene(policyCamera({ zones, rules: [{ id: 'r', type: 'zone_intrusion', zone: 'lobby', labels: ['person'], inertia: 1 }] }));
+    s.step([{ id: 1, at: IN }]);
+    // the box's bottom is at y 0.35, above the zone; the tracker puts the feet at 0.6, in it
+    s.step([{ id: 1, at: [0.6, 0.35], size: [0.05, 0.05], standsAt: IN }]);
+    s.step([{ id: 1, at: IN }]);
+    expect(s.history()).toEqual(['0: r#1 start matched']);
+  });
+
   it('reports the zone on every alert of the event', () => {
     const s = new PolicyScene(policyCamera({ zones, rules: [{ id: 'r', type: 'zone_intrusion', zone: 'lobby', labels: ['person'], inertia: 1 }] }));
     s.step([{ id: 1, at: IN }]);

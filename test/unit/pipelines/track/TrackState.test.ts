@@ -91,6 +91,47 @@ describe('TrackState', () => {
     expect(track.usualHeight).toBeCloseTo(0.12, 12);
   });
 
+  describe('stands an object whose box is cut short from below where its usual height puts its feet', () => {
+    // a person 0.2 tall, top at 0.3, feet at 0.5, centre x 0.125
+    const box = (top: number, bottom: number): Detection => ({ label: 'person', classId: 0, score: 0.9, box: [0.1, top, 0.15, bottom] });
+    const standing = (): TrackState => {
+      const track = new TrackState(box(0.3, 0.5), 0, 0, undefined);
+      track.extend(box(0.3, 0.5), 200, 30);
+      return track;
+    };
+
+    it('a passer-by hides the legs: the feet stay 0.2 below the top, then the whole box is back', () => {
+      const track = standing();
+      // cut to 0.3..0.4 (half the usual height, top in place): feet at 0.3 + 0.2
+      track.extend({ ...box(0.3, 0.4), score: 0.3 }, 400, 30, false);
+      expect(track.anchors.at(-1)![0]).toBeCloseTo(0.125, 12);
+      expect(track.anchors.at(-1)![1]).toBeCloseTo(0.5, 12);
+      // still cut on the next frame, the top 0.01 lower (within 0.2 x 0.2 of the whole top)
+      track.extend({ ...box(0.31, 0.41), score: 0.3 }, 600, 30, false);
+      expect(track.anchors.at(-1)![1]).toBeCloseTo(0.51, 12);
+      track.extend(box(0.31, 0.52), 800, 30);
+      expect(track.anchors.at(-1)![1]).toBeCloseTo(0.52, 12);
+    });
+
+    it('keeps the bottom of a box that shrank from the top (sitting down) or is barely shorter', () => {
+      const sitting = standing();
+      // top 0.12 lower, more than 0.2 x 0.2: not a cut, the feet are where the box ends
+      sitting.extend(box(0.42, 0.5), 400, 30);
+      expect(sitting.anchors.at(-1)![1]).toBeCloseTo(0.5, 12);
+      const shorter = standing();
+      // 0.17 is 85 % of 0.2, above the 80 % a cut needs
+      shorter.extend(box(0.3, 0.47), 400, 30);
+      expect(shorter.anchors.at(-1)![1]).toBeCloseTo(0.47, 12);
+    });
+
+    it('never puts the feet below the frame', () => {
+      // 0.25 tall with its top at 0.75, then cut to 0.76..0.8 by something in front: 0.76 + 0.25 is past the edge
+      const track = new TrackState(box(0.75, 1), 0, 0, undefined);
+      track.extend({ ...box(0.76, 0.8), score: 0.3 }, 200, 30, false);
+      expect(track.anchors.at(-1)![1]).toBe(1);
+    });
+  });
+
   it('bounds its score and anchor history', () => {
     const track = new TrackState(det(0.1, 'person', 0.1), 0, 0, undefined);
     for (let i = 1; i <= 5; i++) track.extend(det(0.1, 'person', 0.1 + i / 10), i * 200, 3);
