@@ -231,7 +231,8 @@ export class ByteTracker implements Tracker {
     now: number,
     flagMerged = false,
   ): Association {
-    const pairs = linearAssignment(cost, maxCost);
+    // ByteTrack's rule: an unmatched track or detection costs half the limit (see linearAssignment).
+    const pairs = linearAssignment(cost, maxCost, { unmatchedCost: maxCost / 2 });
     const matchedTracks = new Set<number>();
     const matchedDetections = new Set<number>();
     for (const [t, d] of pairs) {

@@ -1,12 +1,23 @@
+import { AgentError } from '../errors.js';
+
 /**
- * Minimum-cost matching of rows to columns (the Hungarian method with potentials, O(n²m)), as
- * ByteTrack does with its linear-assignment solver. Pairs costlier than `maxCost` are forbidden:
- * the result maximises the number of allowed pairs first, then minimises their total cost.
+ * Minimum-cost matching of rows to columns (the Hungarian method with potentials, O(n²m)). Pairs
+ * costlier than `maxCost` are forbidden. By default the result has the most allowed pairs, then
+ * the least total cost: CLEAR-MOT's and IDF1's matching (the event eval). With `unmatchedCost`,
+ * each row and column left unmatched costs that much and a pair is made only where that lowers
+ * the total: ByteTrack's association (its `lapjv(cost, extend_cost=True, cost_limit=maxCost)`, so
+ * `unmatchedCost = maxCost / 2`). There, two poor pairs do not beat one good pair: a track that fits
+ * one detection well keeps it, rather than it and a neighbour taking poorer ones so that both match.
  */
-export function linearAssignment(cost: readonly (readonly number[])[], maxCost: number): [row: number, column: number][] {
+export function linearAssignment(
+  cost: readonly (readonly number[])[],
+  maxCost: number,
+  options: { readonly unmatchedCost?: number } = {},
+): [row: number, column: number][] {
   const rows = cost.length;
   const columns = rows === 0 ? 0 : cost[0]!.length;
   if (rows === 0 || columns === 0) return [];
+  if (options.unmatchedCost !== undefined) return assignWithUnmatchedCost(cost, rows, columns, maxCost, options.unmatchedCost);
   // Any allowed total is below one forbidden pair's cost, so forbidden pairs are used only when
   // nothing allowed is left for that row.
   const forbidden = 1 + (Math.max(rows, columns) + 1) * Math.max(1, Math.abs(maxCost));
@@ -24,6 +35,36 @@ export function linearAssignment(cost: readonly (readonly number[])[], maxCost: 
     pairs.push(transpose ? [j, i] : [i, j]);
   });
   return pairs.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * The total is the pairs' costs plus `unmatchedCost` for each row and column left over, that is a
+ * constant plus the sum over pairs of `cost - 2 × unmatchedCost`: each row gets its own "stay
+ * unmatched" column at 0, and a pair only helps where its cost is under twice the unmatched cost.
+ */
+function assignWithUnmatchedCost(
+  cost: readonly (readonly number[])[],
+  rows: number,
+  columns: number,
+  maxCost: number,
+  unmatchedCost: number,
+): [number, number][] {
+  // A forbidden pair costs more than staying unmatched; infinite costs would break the potentials.
+  if (!Number.isFinite(unmatchedCost) || !Number.isFinite(maxCost)) {
+    throw new AgentError('assignment_cost_not_finite', `linearAssignment: unmatchedCost (${unmatchedCost}) and maxCost (${maxCost}) must be finite`);
+  }
+  const pairCost = 2 * unmatchedCost;
+  const allowed = (value: number): boolean => value <= maxCost && value < pairCost;
+  const at = (i: number, j: number): number => {
+    if (j >= columns) return 0;
+    const value = cost[i]![j]!;
+    return allowed(value) ? value - pairCost : 1;
+  };
+  const pairs: [number, number][] = [];
+  hungarian(rows, columns + rows, at).forEach((j, i) => {
+    if (j >= 0 && j < columns && allowed(cost[i]![j]!)) pairs.push([i, j]);
+  });
+  return pairs;
 }
 
 /** n ≤ m; returns the column of each row. */

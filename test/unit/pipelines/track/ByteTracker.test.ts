@@ -19,6 +19,27 @@ describe('ByteTracker', () => {
     expect(moved!.anchors.at(-1)![0]).toBeCloseTo(0.17, 12);
   });
 
+  it('does not trade one good match for two poor ones: a walker keeps her box as she passes a hidden stander', () => {
+    const tracker = new ByteTracker({ options: { minHits: 1, matchIou: 0.3, directionWeight: 0.2 } });
+    const walkerAt = (x: number): Box => [x, 0.4, x + 0.05, 0.55];
+    const stander: Box = [0.36, 0.4, 0.41, 0.55];
+    const first = tracker.update([person(walkerAt(0.3)), person(stander)], 0).active;
+    const walkerId = first.find((t) => t.box[0] === 0.3)!.id;
+    const standerId = first.find((t) => t.box[0] === 0.36)!.id;
+    // the walker moves right 0.01 a frame; the stander is seen twice more, then hidden behind her
+    for (let k = 1; k <= 4; k++) tracker.update(k <= 2 ? [person(walkerAt(0.3 + 0.01 * k)), person(stander)] : [person(walkerAt(0.3 + 0.01 * k))], 200 * k);
+    // The walker, predicted at 0.35..0.40, and a sliver of the stander, coming out at her left.
+    // walker: D1 IoU 0.923 (cost 0.077), D2 IoU 0.385 plus 0.2 for going back (0.815); stander:
+    // D1 IoU 0.724 (0.276), D2 IoU 0.2 (refused). Both matched (walker D2, stander D1) costs 1.091;
+    // walker D1 with the stander and D2 left over at 0.45 each costs 0.977.
+    const d1: Box = [0.352, 0.4, 0.402, 0.55];
+    const d2: Box = [0.335, 0.4, 0.375, 0.55];
+    const after = tracker.update([person(d1), person(d2)], 1000).active;
+    expect(after.find((t) => t.id === walkerId)!.box).toEqual(d1);
+    // the stander's sliver is re-linked to her (0.2 box heights from where she stood)
+    expect(after.find((t) => t.id === standerId)!.box).toEqual(d2);
+  });
+
   it('confirms at once with minHits 1', () => {
     const tracker = new ByteTracker({ options: { minHits: 1 } });
     expect(tracker.update([person(at(0.1))], 0).active.map((t) => t.id)).toEqual([1]);
