@@ -328,6 +328,7 @@ export class FfmpegFrameSource implements FrameSource {
           sawStreamInfo: run.letterbox !== undefined,
           elapsedMs: this.deps.clock.now() - run.startedAt,
           ioTimeoutMs: ioTimeoutMs(this.deps.camera.stallTimeoutSeconds),
+          deliveredFrames: run.lastFrameAt !== undefined,
         }),
       );
       return;

@@ -86,6 +86,8 @@ export interface FailureInput {
   /** time from spawn to exit */
   elapsedMs: number;
   ioTimeoutMs: number;
+  /** whether the run delivered any frame */
+  deliveredFrames?: boolean;
 }
 
 /** Every offline reason the ingest stage reports (CameraStatus.reason, onRestart reason). */
@@ -137,6 +139,12 @@ export function classifyExit(input: FailureInput): Failure {
     const hit = PATTERNS.find((p) => p.pattern.test(line));
     if (!hit) continue;
     let reason: OfflineReason = hit.reason;
+    // A camera that went silent mid-stream: ffmpeg (5.1.9 and later) gives up at its socket timeout,
+    // often before the watchdog's stall timeout. The camera answered and streamed, so it is stalled,
+    // not unreachable.
+    if (reason === 'unreachable' && input.deliveredFrames === true && /timed out/i.test(line)) {
+      return { reason: 'stalled', detail: truncate(`the camera stopped sending: no data for ${input.ioTimeoutMs} ms; ffmpeg ${how}: ${line.trim()}`) };
+    }
     // A silent RTSP peer makes ffmpeg give up after its socket timeout with "Invalid data found",
     // which reads like a bad file. Failing at the timeout without ever describing a stream is a
     // camera that does not answer.

@@ -37,6 +37,17 @@ describe('classifyExit', () => {
     expect(classifyExit(input([line], { network: true, elapsedMs: 5000, sawStreamInfo: true })).reason).toBe('not_video');
   });
 
+  it('calls a stream that timed out after frames stalled, naming the timeout; before any frame, unreachable', () => {
+    const line = 'rtsp://127.0.0.1:1/cam: Connection timed out';
+    expect(classifyExit(input(['Input #0 ...', line], { exitCode: 0, network: true, sawStreamInfo: true, deliveredFrames: true }))).toEqual({
+      reason: 'stalled',
+      detail: `the camera stopped sending: no data for 1000 ms; ffmpeg exited with code 0: ${line}`,
+    });
+    expect(classifyExit(input([line], { network: true, deliveredFrames: false })).reason).toBe('unreachable');
+    // refused or reset after frames is still the network, not a silent camera
+    expect(classifyExit(input(['rtsp://127.0.0.1:1/cam: Connection refused'], { network: true, deliveredFrames: true })).reason).toBe('unreachable');
+  });
+
   it('falls back to exited, naming a clean end of stream and signals', () => {
     expect(classifyExit(input(['video:100kB audio:0kB'], { exitCode: 0 }))).toEqual({
       reason: 'exited',
