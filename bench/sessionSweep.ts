@@ -22,7 +22,7 @@ const ROUNDS = 2;
 type Site = Omit<BenchSiteOptions, 'cameras' | 'realtime' | 'analyticsFps' | 'motion' | 'stateDir' | 'metricsPort'>;
 
 /**
- * `npm run bench -- --sweep`: each candidate alone (ONNX Runtime only, one session), in the whole
+ * `npm run bench -- --sweep`: each candidate alone (ONNX Runtime only, on the candidate's threads), in the whole
  * agent at one camera (10 fps, frame-to-PUBACK) and at fourteen (5 fps each). The machine is shared, so
  * candidates are measured in turn, round after round, and the median reported.
  */
@@ -42,8 +42,16 @@ export async function runSessionSweep(options: {
     for (const [i, candidate] of CANDIDATES.entries()) {
       options.say(`sweep round ${round}/${ROUNDS}: ${candidate.label} (load average ${loadavg()[0]!.toFixed(2)})`);
       alone[i]!.push(
-        (await measureOrtOnly({ modelPath: options.modelPath, entry: options.entry, frames: options.frames, sessionOptions: candidate.inference, seconds: 4 }))
-          .fps,
+        (
+          await measureOrtOnly({
+            modelPath: options.modelPath,
+            entry: options.entry,
+            frames: options.frames,
+            sessionOptions: candidate.inference,
+            threads: candidate.inference,
+            seconds: 4,
+          })
+        ).fps,
       );
       const latency = await measureLatency({ ...options.site, inference: candidate.inference }, options.env, 10, 3, 12);
       oneCamera[i]!.push({ p50: latency.p50, p99: latency.p99 });
