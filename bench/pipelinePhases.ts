@@ -29,19 +29,22 @@ function stageMeans(before: readonly Sample[], after: readonly Sample[]): Record
 }
 
 /**
- * The whole agent on one camera at the most frames it takes: the clip decoded by ffmpeg as fast as
- * it goes (`predecoded` absent), or frames decoded in advance offered every 2 ms (the agent
- * behind its decoder). Either way more frames come than the model takes; the rest are dropped.
+ * The whole agent on `cameras` cameras at the most frames it takes: the clip decoded by ffmpeg as
+ * fast as it goes (`predecoded` absent), or frames decoded in advance offered every 2 ms (the agent
+ * behind its decoder). Either way more frames come than the model takes; the rest are dropped. A
+ * camera's frames stay on one inference thread (WorkerPoolDetector), so it takes as many cameras
+ * as threads to give the agent the same threads ONNX Runtime alone gets.
  */
 export async function measurePipelineFps(
   site: SiteBase,
   env: NodeJS.ProcessEnv,
   warmupSeconds: number,
   windowSeconds: number,
+  cameras: number,
   predecoded?: readonly Frame[],
 ): Promise<PipelineFpsResult> {
   const source = predecoded ? (camera: { id: string }) => new PredecodedSource(camera.id, predecoded, 2) : undefined;
-  const agent = await startInProcessAgent({ ...site, cameras: 1, realtime: false, analyticsFps: 10, motion: false }, env, source);
+  const agent = await startInProcessAgent({ ...site, cameras, realtime: false, analyticsFps: 10, motion: false }, env, source);
   try {
     await sleep(warmupSeconds * 1000);
     const before = await agent.scrape();
