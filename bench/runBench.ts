@@ -294,10 +294,10 @@ async function measureAll(stream: BenchStream): Promise<void> {
       ['inference p50 / p95 (ms)', `${ortOnly.inferenceMs.p50} / ${ortOnly.inferenceMs.p95}`, ''],
       [`pipeline_fps (whole agent, ${pipelineCameras} cameras, ffmpeg decoding at max rate)`, String(pipeline.fps), ''],
       ['efficiency = pipeline_fps / ort_only_fps', String(efficiency), `>= 0.95 (${yes(results.targets.efficiency.met)})`],
-      ['  share of that time the model was running (same run, so load-independent)', String(pipeline.inferenceBusy), ''],
+      [`  time the model was running over wall time, ${pipelineCameras} threads summed (same run, so load-independent)`, String(pipeline.inferenceBusy), ''],
       ['pipeline_fps, frames decoded in advance (agent without decoder)', String(behindDecoder.fps), ''],
       ['efficiency, frames decoded in advance', String(agentEfficiency), `>= 0.95 (${yes(agentEfficiency >= 0.95)})`],
-      ['  share of that time the model was running', String(behindDecoder.inferenceBusy), ''],
+      [`  time the model was running over wall time, ${pipelineCameras} threads summed`, String(behindDecoder.inferenceBusy), ''],
       [
         `frame -> PUBACK p50 / p95 / p99 (ms), 1 camera at ${LATENCY_FPS} fps`,
         `${latency.p50} / ${latency.p95} / ${latency.p99} (${latency.alerts} alerts)`,
