@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { linearAssignment } from '../../../../pipelines/track/linearAssignment.js';
 
-/** Every matching by brute force: the best (most allowed pairs, then least cost). */
-function mostPairsBruteForce(cost: number[][], maxCost: number): { pairs: number; total: number } {
-  let best = { pairs: 0, total: 0 };
+/** Every matching of allowed pairs, by brute force: how many pairs each has and their total cost. */
+function everyMatching(cost: number[][], maxCost: number): { pairs: number; total: number }[] {
+  const found: { pairs: number; total: number }[] = [];
   const columns = cost[0]?.length ?? 0;
   const used = new Array<boolean>(columns).fill(false);
   const visit = (row: number, pairs: number, total: number): void => {
     if (row === cost.length) {
-      if (pairs > best.pairs || (pairs === best.pairs && total < best.total - 1e-12)) best = { pairs, total };
+      found.push({ pairs, total });
       return;
     }
     visit(row + 1, pairs, total);
@@ -21,7 +21,21 @@ function mostPairsBruteForce(cost: number[][], maxCost: number): { pairs: number
     }
   };
   visit(0, 0, 0);
-  return best;
+  return found;
+}
+
+/** The best by default: most allowed pairs, then least cost. */
+function mostPairsBruteForce(cost: number[][], maxCost: number): { pairs: number; total: number } {
+  return everyMatching(cost, maxCost).reduce((best, m) => (m.pairs > best.pairs || (m.pairs === best.pairs && m.total < best.total - 1e-12) ? m : best));
+}
+
+/**
+ * The best with ByteTrack's unmatched cost (lapjv with cost_limit = maxCost): the least total
+ * where each unmatched row and column costs maxCost / 2.
+ */
+function unmatchedCostBruteForce(cost: number[][], maxCost: number): number {
+  const unmatched = (pairs: number): number => cost.length + (cost[0]?.length ?? 0) - 2 * pairs;
+  return Math.min(...everyMatching(cost, maxCost).map((m) => m.total + (unmatched(m.pairs) * maxCost) / 2));
 }
 
 describe('linearAssignment', () => {
@@ -76,31 +90,6 @@ describe('linearAssignment', () => {
     );
   });
 });
-
-/**
- * Every matching by brute force, with ByteTrack's unmatched cost (lapjv with cost_limit = maxCost):
- * the least total where each unmatched row and column costs maxCost / 2.
- */
-function unmatchedCostBruteForce(cost: number[][], maxCost: number): number {
-  const columns = cost[0]?.length ?? 0;
-  let best = Number.POSITIVE_INFINITY;
-  const used = new Array<boolean>(columns).fill(false);
-  const visit = (row: number, pairs: number, total: number): void => {
-    if (row === cost.length) {
-      best = Math.min(best, total + ((cost.length - pairs + columns - pairs) * maxCost) / 2);
-      return;
-    }
-    visit(row + 1, pairs, total);
-    for (let c = 0; c < columns; c++) {
-      if (used[c] || !(cost[row]![c]! <= maxCost)) continue;
-      used[c] = true;
-      visit(row + 1, pairs + 1, total + cost[row]![c]!);
-      used[c] = false;
-    }
-  };
-  visit(0, 0, 0);
-  return best;
-}
 
 describe('linearAssignment with an unmatched cost (ByteTrack)', () => {
   it('leaves a row unmatched rather than make two poor pairs where one good pair will do', () => {
