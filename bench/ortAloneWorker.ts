@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { ortSessionOptions, type OnnxSessionOptions } from '../agent/inference/OnnxDetector.js';
+import { timeSessionRuns, warmUpSession } from './timeSessionRuns.js';
 
 /** What bench/ortOnly.ts hands each worker: the model and inputs already converted to tensors' data. */
 export interface OrtAloneWorkerData {
@@ -30,19 +30,11 @@ async function main(): Promise<void> {
     ortSessionOptions(data.sessionOptions, data.sessionOptions.executionProviders),
   );
   const feeds = data.inputs.map((input) => ({ [data.inputName]: new ort.Tensor('float32', input, [...data.dims]) }));
-  for (let i = 0; i < 10; i++) await session.run(feeds[i % feeds.length]!);
+  await warmUpSession(session, feeds);
   const go = new Promise<void>((resolve) => port.once('message', () => resolve()));
   port.postMessage({ type: 'ready' } satisfies OrtAloneWorkerMessage);
   await go;
-  const times: number[] = [];
-  const started = performance.now();
-  const until = started + data.seconds * 1000;
-  while (performance.now() < until) {
-    const t0 = performance.now();
-    await session.run(feeds[times.length % feeds.length]!);
-    times.push(performance.now() - t0);
-  }
-  const elapsedMs = performance.now() - started;
+  const { times, elapsedMs } = await timeSessionRuns(session, feeds, data.seconds);
   await session.release();
   port.postMessage({ type: 'done', times, elapsedMs } satisfies OrtAloneWorkerMessage);
 }

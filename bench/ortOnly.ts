@@ -9,6 +9,7 @@ import type { Frame } from '../pipelines/types.js';
 import { ortSessionOptions, type OnnxSessionOptions } from '../agent/inference/OnnxDetector.js';
 import type { OrtAloneWorkerData, OrtAloneWorkerMessage } from './ortAloneWorker.js';
 import { quantile, round } from './stats.js';
+import { timeSessionRuns, warmUpSession } from './timeSessionRuns.js';
 
 const WORKER_INPUTS = 8;
 
@@ -72,18 +73,9 @@ export async function measureOrtOnly(options: {
     ortSessionOptions(options.sessionOptions, options.sessionOptions.executionProviders),
   );
   try {
-    for (let i = 0; i < 10; i++) await session.run(tensors[i % tensors.length]!);
-    const times: number[] = [];
-    const started = performance.now();
-    const until = started + options.seconds * 1000;
-    let runs = 0;
-    while (performance.now() < until) {
-      const t0 = performance.now();
-      await session.run(tensors[runs % tensors.length]!);
-      times.push(performance.now() - t0);
-      runs += 1;
-    }
-    return summarise(times, performance.now() - started, threads, preprocessMs);
+    await warmUpSession(session, tensors);
+    const { times, elapsedMs } = await timeSessionRuns(session, tensors, options.seconds);
+    return summarise(times, elapsedMs, threads, preprocessMs);
   } finally {
     await session.release();
   }
