@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AGENT_NODE_FLAGS, AGENT_PROCESS_ENV } from '../agent/agentProcessTuning.js';
 import { freePort } from '../test/helpers/freePort.js';
 import { benchCameraId, benchSite, type BenchSiteOptions } from './benchSite.js';
 import { parseMetrics, total, type Sample } from './metricsText.js';
@@ -23,6 +24,15 @@ export interface ChildAgent {
   stop(): Promise<void>;
 }
 
+/** The node flags and environment the agent's process starts with. */
+export interface AgentTuning {
+  readonly nodeFlags: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** What the systemd unit and the image start the agent with. */
+export const PRODUCTION_TUNING: AgentTuning = { nodeFlags: AGENT_NODE_FLAGS, env: AGENT_PROCESS_ENV };
+
 async function statusKb(pid: number, field: string, file: 'status' | 'smaps_rollup' = 'status'): Promise<number> {
   const text = await readFile(`/proc/${pid}/${file}`, 'utf8').catch(() => '');
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
@@ -37,17 +47,23 @@ async function childrenKb(pid: number, field: string, file: 'status' | 'smaps_ro
 }
 
 /**
- * The agent as it runs in production: `node dist/agent/main.js run --config site.json` in its
- * own process, so its resident memory is its own. Ready once every camera has had a frame handled.
+ * The agent as it runs in production: `node <flags> dist/agent/main.js run --config site.json` in
+ * its own process, with the node flags and environment of the systemd unit and the image
+ * (agentProcessTuning.ts) unless `tuning` says otherwise, so its resident memory is its own. Ready once every camera has had a frame handled.
  */
-export async function startChildAgent(site: Omit<BenchSiteOptions, 'stateDir' | 'metricsPort'>, env: NodeJS.ProcessEnv, root: string): Promise<ChildAgent> {
+export async function startChildAgent(
+  site: Omit<BenchSiteOptions, 'stateDir' | 'metricsPort'>,
+  env: NodeJS.ProcessEnv,
+  root: string,
+  tuning: AgentTuning = PRODUCTION_TUNING,
+): Promise<ChildAgent> {
   const stateDir = await mkdtemp(join(tmpdir(), 'c5-bench-agent-'));
   const metricsPort = await freePort();
   const configPath = join(stateDir, 'site.json');
   await writeFile(configPath, JSON.stringify(benchSite({ ...site, stateDir, metricsPort }), null, 2));
   const log = createWriteStream(join(stateDir, 'agent.log'));
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist', 'agent', 'main.js'), 'run', '--config', configPath], {
-    env,
+  const child: ChildProcess = spawn(process.execPath, [...tuning.nodeFlags, join(root, 'dist', 'agent', 'main.js'), 'run', '--config', configPath], {
+    env: { ...env, ...tuning.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AGENT_NODE_FLAGS, AGENT_PROCESS_ENV } from '../../../agent/agentProcessTuning.js';
 import { repoRoot } from '../../helpers/paths.js';
 
 /**
@@ -141,12 +142,18 @@ describe('Dockerfile.arm64', () => {
     expect(runs).toMatch(/apt-get install -y --no-install-recommends ffmpeg tini ca-certificates/);
     expect(runs).toMatch(/useradd --system --uid 10001/);
     expect(of(runtime, 'ENTRYPOINT')[0]?.args).toMatch(/^\["\/usr\/bin\/tini", "--", "node", /);
+    expect(JSON.parse(of(runtime, 'ENTRYPOINT')[0]?.args ?? 'null')).toEqual(['/usr/bin/tini', '--', 'node', ...AGENT_NODE_FLAGS, '/app/dist/agent/main.js']);
     expect(of(runtime, 'STOPSIGNAL')[0]?.args).toBe('SIGTERM');
     expect(
       of(runtime, 'ENV')
         .map((e) => e.args)
         .join(' '),
     ).toContain('FFMPEG_PATH=/usr/bin/ffmpeg');
+    const env = of(runtime, 'ENV')
+      .map((e) => e.args)
+      .join(' ')
+      .split(/\s+/);
+    for (const [name, setting] of Object.entries(AGENT_PROCESS_ENV)) expect(env).toContain(`${name}=${setting}`);
   });
 
   it('checks /healthz with node (the image has no curl)', () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AGENT_NODE_FLAGS, AGENT_PROCESS_ENV } from '../../../agent/agentProcessTuning.js';
 import { repoRoot } from '../../helpers/paths.js';
 import { requirePrerequisite, skipUnlessAvailable } from '../../helpers/prerequisites.js';
 
@@ -42,6 +43,14 @@ describe('config/systemd/c5-agent.service', () => {
     expect(value('Service', 'ConfigurationDirectory')).toBe('c5-agent');
     const sysusers = readFileSync(join(repoRoot, 'config', 'systemd', 'c5-agent.sysusers.conf'), 'utf8');
     expect(sysusers).toMatch(/^u c5-agent - "[^"]+" \/var\/lib\/c5-agent \/usr\/sbin\/nologin$/m);
+  });
+
+  it("starts node with the agent's flags and environment (agentProcessTuning.ts)", () => {
+    expect(value('Service', 'ExecStart')).toBe(
+      `/usr/bin/node ${AGENT_NODE_FLAGS.join(' ')} /opt/c5-agent/dist/agent/main.js run --config /etc/c5-agent/site.yaml`,
+    );
+    const environment = unit.get('Service')?.get('Environment') ?? [];
+    for (const [name, setting] of Object.entries(AGENT_PROCESS_ENV)) expect(environment).toContain(`${name}=${setting}`);
   });
 
   it('is hardened', () => {
