@@ -6,10 +6,32 @@ import { readFileSync } from 'node:fs';
  */
 const USER_HZ = 100;
 
+/** The fields of a /proc/PID/stat (or /proc/PID/task/TID/stat) line that CPU accounting reads. */
+export interface ProcStat {
+  readonly ppid: number;
+  /** user + system CPU time, seconds */
+  readonly cpuSeconds: number;
+}
+
+/**
+ * Parses a stat line. The command name (field 2) may hold spaces and parentheses, so the fields
+ * are counted after its last ")"; undefined when the line is not a stat line.
+ */
+export function parseProcStat(stat: string): ProcStat | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0 || stat.indexOf('(') > close) return undefined;
+  const fields = stat.slice(close + 2).split(' ');
+  // after the name: state(3) ppid(4) ... utime(14) stime(15); index 0 here is field 3
+  const ppid = Number(fields[4 - 3]);
+  const utime = Number(fields[14 - 3]);
+  const stime = Number(fields[15 - 3]);
+  if (fields.length < 13 || ![ppid, utime, stime].every(Number.isFinite)) return undefined;
+  return { ppid, cpuSeconds: (utime + stime) / USER_HZ };
+}
+
 /**
  * CPU time (user + system, seconds) a live process has used so far, from /proc/PID/stat; undefined
- * when the process is gone or /proc cannot be read. The command name (field 2) may hold spaces
- * and parentheses, so the fields are counted after its last ")".
+ * when the process is gone or /proc cannot be read. `procRoot` `/proc/PID/task` reads a thread.
  */
 export function processCpuSeconds(pid: number, procRoot = '/proc'): number | undefined {
   if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
@@ -20,9 +42,5 @@ export function processCpuSeconds(pid: number, procRoot = '/proc'): number | und
     // the process ended (or this is not Linux): no figure, and the caller says so
     return undefined;
   }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // after the name: state(3) ppid(4) ... utime(14) stime(15); index 0 here is field 3
-  const utime = Number(fields[14 - 3]);
-  const stime = Number(fields[15 - 3]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : undefined;
+  return parseProcStat(stat)?.cpuSeconds;
 }
