@@ -11,7 +11,7 @@
  * 30 MB at 17 cameras) and V8 starts a full mark-compact whenever the room left below the old
  * generation's limit is smaller than the young generation. With 16 MB that held for most runs,
  * and the main thread ran a full collection every 200-500 ms: 40-80 in 20 s, with four helper
- * threads marking, about a tenth of a 2-core box. With 4 MB: 1-10 in 20 s, for about 130 cheap
+ * threads marking, about a tenth of a 2-core box. With 4 MB: 1-14 in 20 s, for about 130 cheap
  * scavenges.
  */
 export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
