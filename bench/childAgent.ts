@@ -48,8 +48,9 @@ async function childrenKb(pid: number, field: string, file: 'status' | 'smaps_ro
 
 /**
  * The agent as it runs in production: `node <flags> dist/agent/main.js run --config site.json` in
- * its own process, with the node flags and environment of the systemd unit and the image
- * (agentProcessTuning.ts) unless `tuning` says otherwise, so its resident memory is its own. Ready once every camera has had a frame handled.
+ * its own process, so its resident memory is its own, with the node flags and environment of the
+ * systemd unit and the image (agentProcessTuning.ts) unless `tuning` says otherwise. Ready once
+ * every camera has had a frame handled.
  */
 export async function startChildAgent(
   site: Omit<BenchSiteOptions, 'stateDir' | 'metricsPort'>,

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
+import { resolveFfmpegPath } from '../agent/ingest/resolveFfmpegPath.js';
+import { createRootLogger } from '../agent/observe/logger.js';
 import { benchEnv } from './benchEnv.js';
 import { openBenchStream, type BenchStreamKind } from './benchStream.js';
 import { PRODUCTION_TUNING, startChildAgent, type AgentTuning } from './childAgent.js';
 import { startLocalBroker } from './localBroker.js';
-import { total, type Sample } from './metricsText.js';
+import { total } from './metricsText.js';
 import { cpuPerSecond, snapshotCpu } from './processCpu.js';
 import { mean, round, sleep } from './stats.js';
 import { formatTable } from './table.js';
@@ -84,7 +86,8 @@ interface RunFigures {
 
 const setup = benchEnv();
 const broker = await startLocalBroker();
-const stream = await openBenchStream(streamKind, { ffmpegPath: process.env['FFMPEG_PATH'] ?? '/usr/bin/ffmpeg', clipPath: setup.clipPath });
+const ffmpegPath = resolveFfmpegPath({ env: setup.env, logger: createRootLogger({ level: 'warn' }) });
+const stream = await openBenchStream(streamKind, { ffmpegPath, clipPath: setup.clipPath });
 const site = { clipPath: stream.url, stream: true, brokerUrl: broker.url, protocolVersion: broker.protocolVersion, realtime: true, analyticsFps: 5 } as const;
 
 async function profileOnce(variant: { name: string; tuning: AgentTuning }): Promise<RunFigures> {
@@ -108,10 +111,8 @@ async function profileOnce(variant: { name: string; tuning: AgentTuning }): Prom
       .map(([, rate]) => rate)
       .sort((a, b) => b - a);
     const inference = (busiest[0] ?? 0) + (busiest[1] ?? 0);
-    const delta = (samples: [Sample[], Sample[]], name: string, where: Record<string, string> = {}): number =>
-      total(samples[1], name, where) - total(samples[0], name, where);
-    const both: [Sample[], Sample[]] = [metricsBefore, metricsAfter];
-    const received = delta(both, 'c5_agent_frames_total');
+    const delta = (name: string, where: Record<string, string> = {}): number => total(metricsAfter, name, where) - total(metricsBefore, name, where);
+    const received = delta('c5_agent_frames_total');
     return {
       variant: variant.name,
       agent: agentCpu,
@@ -120,10 +121,10 @@ async function profileOnce(variant: { name: string; tuning: AgentTuning }): Prom
       otherThreads: Math.max(0, agentCpu - main - inference),
       decoders,
       rest: Math.max(0, everything - agentCpu - decoders),
-      minorGcs: delta(both, 'nodejs_gc_duration_seconds_count', { kind: 'minor' }),
-      majorGcs: delta(both, 'nodejs_gc_duration_seconds_count', { kind: 'major' }),
-      mainGcSeconds: delta(both, 'nodejs_gc_duration_seconds_sum'),
-      droppedPercent: received > 0 ? (100 * delta(both, 'c5_agent_frames_total', { outcome: 'dropped' })) / received : 100,
+      minorGcs: delta('nodejs_gc_duration_seconds_count', { kind: 'minor' }),
+      majorGcs: delta('nodejs_gc_duration_seconds_count', { kind: 'major' }),
+      mainGcSeconds: delta('nodejs_gc_duration_seconds_sum'),
+      droppedPercent: received > 0 ? (100 * delta('c5_agent_frames_total', { outcome: 'dropped' })) / received : 100,
       peakRssMb: (await agent.memory()).peakRssMb,
     };
   } finally {
