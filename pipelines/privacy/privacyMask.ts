@@ -64,9 +64,11 @@ export function rasteriseMasks(masks: readonly MaskPolygon[], letterbox: Letterb
     for (const mask of masks) {
       const crossings = rowCrossings(mask.polygon, v);
       for (let k = 0; k + 1 < crossings.length; k += 2) {
-        const first = firstColumnAtOrAfter(crossings[k]!, sx);
+        // Clamped before the comparison: a span wholly left of the picture (a mask drawn past its
+        // edge) must come out empty, not as a run ending at a negative column.
+        const first = Math.max(0, firstColumnAtOrAfter(crossings[k]!, sx));
         const end = Math.min(imageWidth, firstColumnAtOrAfter(crossings[k + 1]!, sx));
-        if (end > first) spans.push([Math.max(0, first), end]);
+        if (end > first) spans.push([first, end]);
       }
     }
     for (const [start, end] of mergeSpans(spans)) {

@@ -59,6 +59,28 @@ describe('privacy mask raster', () => {
     );
   });
 
+  it('covers nothing for a sliver of mask left of the picture (fast-check counterexample, seed -1008854061)', () => {
+    // Row 0 crosses the sliver at x = -0.025 and -0.008: columns -2 to -1, wholly outside the
+    // picture. The span was once clamped after the emptiness check and came out as [0, -1): a
+    // run to 2^32 - 1 that painted the whole frame from the top-left corner.
+    const masks: MaskPolygon[] = [
+      {
+        id: 'sliver',
+        polygon: [
+          [0, 0.016826923076923083],
+          [0, 0],
+          [0, 0.015350877192982459],
+          [-0.19999999999999948, 0],
+        ],
+      },
+    ];
+    const letterbox = computeLetterbox(28, 16, 60, 34);
+    const raster = rasteriseMasks(masks, letterbox, 60, 34);
+    expect(raster.maskedPixels).toBe(0);
+    expect([...raster.runs]).toEqual([]);
+    expect(rasterCovered(masks, letterbox, 60, 34)).toEqual(referenceCovered(masks, letterbox, 60, 34));
+  });
+
   it('fills the masked pixels with the pad value and leaves the rest, padding included', () => {
     // 768x576 into 416x416: the image is 416x312, rows 312.. are padding
     const letterbox = computeLetterbox(768, 576, 416, 416);
